@@ -1,0 +1,3 @@
+from loop.cli.main import main
+
+main()

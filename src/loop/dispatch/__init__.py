@@ -1,0 +1,1 @@
+"""Handing issues to agents: the queue order, claims, leases."""

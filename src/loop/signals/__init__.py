@@ -1,0 +1,1 @@
+"""Signals: production events that enter the loop, deduplicated into triage issues and routed by rules."""
