@@ -15,7 +15,6 @@ import itertools
 import os
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,14 +25,12 @@ from pathlib import Path
 
 import httpx2
 
+sys.path.insert(0, str(Path(__file__).parent))
+
+from loadgen import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) AppleWebKit/605.1.15 Version/17.2 Mobile/15E148 Safari/604.1"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start_server(data_dir: Path, port: int, database_url: str | None) -> tuple[subprocess.Popen[str], str]:

@@ -18,28 +18,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import os
 import random
 import secrets
-import shutil
-import signal
-import socket
-import statistics
-import subprocess
 import sys
-import tempfile
 import time
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import insert
-from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from loadgen import free_port, gets, install_uvloop, load, report, start_server, stop_server, store
 
 import loop.core.ids
 import loop.db.models
-from loop.config import Settings, normalise_database_url
+from loop.config import Settings
 from loop.db import migrate
 from loop.db.session import Database
 from loop.issues.models import Issue, IssueLabel
@@ -102,142 +96,6 @@ async def seed(settings: Settings, count: int) -> tuple[str, list[str]]:
         await database.dispose()
 
 
-@contextlib.contextmanager
-def store(database_url: str | None):
-    """A scratch data directory, and a scratch PostgreSQL database when a server URL is given."""
-    data_dir = Path(tempfile.mkdtemp(prefix="loop-bench-"))
-    name = None
-    admin = None
-    try:
-        if not database_url:
-            yield data_dir, ""
-            return
-        import psycopg
-
-        url = make_url(normalise_database_url(database_url))
-        admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
-        name = f"loop_bench_{secrets.token_hex(4)}"
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        yield data_dir, url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
-        if name and admin:
-            import psycopg
-
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-# -- server ----------------------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(data_dir: Path, database_url: str, secret: str, port: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "LOOP_RATE_LIMIT_ENABLED": "false",
-        "LOOP_ACCESS_LOG": "false",
-        "LOOP_LOG_LEVEL": "WARNING",
-        "LOOP_SECRET_KEY": secret,
-    }
-    command = [
-        str(Path(sys.executable).parent / "loop"),
-        "serve",
-        "--port",
-        str(port),
-        "--data-dir",
-        str(data_dir),
-    ]
-    if database_url:
-        command += ["--database-url", database_url]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited: {process.stderr.read().decode() if process.stderr else ''}")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return process
-        time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("server did not start in 30 s")
-
-
-def stop_server(process: subprocess.Popen[bytes]) -> None:
-    process.send_signal(signal.SIGINT)
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-# -- load ------------------------------------------------------------------------------------------------
-@dataclass
-class Result:
-    latencies: list[float] = field(default_factory=list)
-    errors: int = 0
-    statuses: dict[int, int] = field(default_factory=dict)
-
-
-async def _worker(port: int, token: str, paths: list[str], until: float, result: Result) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    rng = random.Random()
-    head = f"Host: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\nAccept: application/json\r\n\r\n"
-    try:
-        while time.perf_counter() < until:
-            path = paths[rng.randrange(len(paths))]
-            started = time.perf_counter()
-            writer.write(f"GET {path} HTTP/1.1\r\n{head}".encode())
-            status_line = await reader.readline()
-            length = 0
-            while True:
-                line = await reader.readline()
-                if line in (b"\r\n", b""):
-                    break
-                name, _, value = line.partition(b":")
-                if name.strip().lower() == b"content-length":
-                    length = int(value.strip())
-            await reader.readexactly(length)
-            result.latencies.append(time.perf_counter() - started)
-            status = int(status_line.split()[1])
-            result.statuses[status] = result.statuses.get(status, 0) + 1
-            if status != 200:
-                result.errors += 1
-    finally:
-        writer.close()
-
-
-async def load(
-    port: int, token: str, paths: list[str], concurrency: int, duration: float
-) -> tuple[Result, float]:
-    result = Result()
-    # warm-up: connections, caches, prepared plans
-    warm = time.perf_counter() + 1.0
-    await asyncio.gather(*(_worker(port, token, paths, warm, Result()) for _ in range(concurrency)))
-    started = time.perf_counter()
-    await asyncio.gather(
-        *(_worker(port, token, paths, started + duration, result) for _ in range(concurrency))
-    )
-    return result, time.perf_counter() - started
-
-
-def report(name: str, result: Result, elapsed: float) -> None:
-    lat = sorted(result.latencies)
-    if not lat:
-        print(f"{name:<28} no responses")
-        return
-    p50 = statistics.median(lat) * 1000
-    p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000
-    print(
-        f"{name:<28} {len(lat) / elapsed:8.0f} req/s   p50 {p50:6.1f} ms   p99 {p99:6.1f} ms   "
-        f"({len(lat)} requests, {result.errors} non-200: {result.statuses})"
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -247,12 +105,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=15.0, help="seconds per scenario")
     parser.add_argument("--database-url", default="", help="PostgreSQL server URL (default: SQLite)")
     args = parser.parse_args()
-    try:
-        import uvloop
-
-        uvloop.install()
-    except ImportError:
-        pass
+    install_uvloop()
     secret = secrets.token_hex(32)
     with store(args.database_url) as (data_dir, database_url):
         settings = Settings(data_dir=data_dir, database_url=database_url, secret_key=secret)
@@ -274,7 +127,7 @@ def main() -> None:
             ]
             print(f"{args.concurrency} connections, {args.duration:.0f} s per scenario")
             for name, paths in scenarios:
-                result, elapsed = asyncio.run(load(port, token, paths, args.concurrency, args.duration))
+                result, elapsed = asyncio.run(load(port, token, gets(paths), args.concurrency, args.duration))
                 report(name, result, elapsed)
         finally:
             stop_server(server)

@@ -21,14 +21,13 @@ import asyncio
 import itertools
 import secrets
 import sys
-import time
 from pathlib import Path
 
 import orjson
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from engine_crud import Result, free_port, report, start_server, stop_server, store
+from loadgen import free_port, install_uvloop, load, report, start_server, stop_server, store
 
 from loop.config import Settings
 from loop.db import migrate
@@ -78,47 +77,6 @@ def signal_body(repeats: int | None = None) -> bytes:
     )
 
 
-async def _worker(port: int, token: str, path: str, make, until: float, result: Result) -> None:  # type: ignore[no-untyped-def]
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    head = (
-        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n"
-        "Content-Type: application/json\r\nAccept: application/json\r\n"
-    )
-    try:
-        while time.perf_counter() < until:
-            body = make()
-            started = time.perf_counter()
-            writer.write(f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
-            status_line = await reader.readline()
-            length = 0
-            while True:
-                line = await reader.readline()
-                if line in (b"\r\n", b""):
-                    break
-                name, _, value = line.partition(b":")
-                if name.strip().lower() == b"content-length":
-                    length = int(value.strip())
-            await reader.readexactly(length)
-            result.latencies.append(time.perf_counter() - started)
-            status = int(status_line.split()[1])
-            result.statuses[status] = result.statuses.get(status, 0) + 1
-            if status != 201:
-                result.errors += 1
-    finally:
-        writer.close()
-
-
-async def load(port: int, token: str, path: str, make, concurrency: int, duration: float):  # type: ignore[no-untyped-def]
-    warm = time.perf_counter() + 1.0
-    await asyncio.gather(*(_worker(port, token, path, make, warm, Result()) for _ in range(concurrency)))
-    result = Result()
-    started = time.perf_counter()
-    await asyncio.gather(
-        *(_worker(port, token, path, make, started + duration, result) for _ in range(concurrency))
-    )
-    return result, time.perf_counter() - started
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -128,12 +86,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=20, help="fingerprints in the repeats scenario")
     parser.add_argument("--database-url", default="", help="PostgreSQL server URL (default: SQLite)")
     args = parser.parse_args()
-    try:
-        import uvloop
-
-        uvloop.install()
-    except ImportError:
-        pass
+    install_uvloop()
     secret = secrets.token_hex(32)
     with store(args.database_url) as (data_dir, database_url):
         settings = Settings(data_dir=data_dir, database_url=database_url, secret_key=secret)
@@ -154,7 +107,10 @@ def main() -> None:
             ]
             figures = {}
             for name, path, make in scenarios:
-                result, elapsed = asyncio.run(load(port, token, path, make, args.concurrency, args.duration))
+                post = lambda make=make, path=path: ("POST", path, make())  # noqa: E731
+                result, elapsed = asyncio.run(
+                    load(port, token, post, args.concurrency, args.duration, expect=201)
+                )
                 report(name, result, elapsed)
                 figures[name] = len(result.latencies) / elapsed if elapsed else 0
             issues, signals = figures["POST /api/issues"], figures["POST /api/signals (new)"]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -22,11 +21,9 @@ from pathlib import Path
 
 import httpx2
 
+sys.path.insert(0, str(Path(__file__).parent))
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from loadgen import free_port
 
 
 def rss_kib(pid: int) -> int:
