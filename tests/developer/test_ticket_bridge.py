@@ -182,3 +182,23 @@ async def test_issues_without_a_ticket_are_unaffected(dev, item):
     await move(dev, plain["id"], "done")
     assert (await dev.get(f"{TICKETS}/{ticket['id']}")).json()["data"]["status"] == "open"
     assert (await dev.get(f"/api/v1/feedback/{item['id']}")).json()["data"]["status"] == "new"
+
+
+async def test_the_feedback_item_follows_its_ticket_too(dev, item):
+    ticket = await make_ticket(dev, item["id"])
+
+    async def feedback_status():
+        return (await dev.get(f"/api/v1/feedback/{item['id']}")).json()["data"]["status"]
+
+    await dev.patch(f"{TICKETS}/{ticket['id']}", {"status": "in_progress"}, expect=200)
+    assert await feedback_status() == "in_progress"
+    await dev.patch(f"{TICKETS}/{ticket['id']}", {"status": "done"}, expect=200)
+    assert await feedback_status() == "review"
+    # the client confirmed: a person sets done; reopening the ticket leaves the item alone
+    await dev.patch(f"/api/v1/feedback/{item['id']}", {"status": "done"}, expect=200)
+    await dev.patch(f"{TICKETS}/{ticket['id']}", {"status": "open"}, expect=200)
+    assert await feedback_status() == "done"
+    # a refused change moves nothing
+    response = await dev.patch(f"{TICKETS}/{ticket['id']}", {"status": "in_progress", "priority": "urgent"})
+    assert response.status_code == 400
+    assert await feedback_status() == "done"
