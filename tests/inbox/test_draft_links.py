@@ -297,3 +297,22 @@ class TestDelivery:
         data = attachment.get_content()
         assert inv["serialNumber"] in pdf_text(data)
         assert base64.b64encode(data)  # a real, decodable file
+
+
+class TestTinyAttachmentLimit:
+    """A PDF over the draft attachment limit: the send stands, the email stays prepared without a draft."""
+
+    @pytest.fixture
+    def settings(self, database_url, tmp_path):
+        return make_settings(
+            database_url, tmp_path / "data", jobs_in_process=False, draft_max_attachment_bytes=1000
+        )
+
+    async def test_send_keeps_the_prepared_email(self, client, app, account):
+        inv = await billed_invoice(client, account)
+        response = await client.post(f"/v1/invoices/{inv['id']}/send", headers=key(account))
+        assert response.status_code == 200, response.text
+        assert response.json()["email"]["draftId"] is None and response.json()["invoice"]["sentAt"]
+        assert await draft_count(app) == 0
+        direct = await client.post(f"{DRAFTS}/from-invoice/{inv['id']}", headers=account.headers)
+        assert direct.status_code == 400 and direct.json()["code"] == "attachments_too_large"

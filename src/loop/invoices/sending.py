@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import anyio
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from loop.auth.policy import has_paid_access
@@ -28,6 +29,8 @@ from loop.invoices.pdf import render_invoice
 from loop.invoices.repository import InvoiceEmailRepository, LineItemRepository
 from loop.invoices.schemas import client_summary
 from loop.orgs.models import Organisation
+
+log = structlog.get_logger("loop.invoices")
 
 PAY_PURPOSE = "invoice-pay"
 # The link itself never expires; whether the invoice can still be paid is its status (EXPIRED, PAID, VOID).
@@ -183,7 +186,11 @@ async def send(
     if has_paid_access(principal):  # the inbox (drafts) is there for paid workspaces
         from loop.inbox.links import draft_for_invoice_email  # the inbox imports this module
 
-        await draft_for_invoice_email(
-            session, org_id, principal.user_id, email, invoice.client_id, settings=settings
-        )
+        try:
+            await draft_for_invoice_email(
+                session, org_id, principal.user_id, email, invoice.client_id, settings=settings
+            )
+        except BadRequest as exc:
+            # The draft's checks run before it is stored: the send stands, the email stays prepared.
+            log.warning("invoice_draft_refused", invoice_id=invoice.id, reason=exc.message)
     return body, email_to_api(email)
