@@ -82,7 +82,8 @@ class World:
                 )
             )  # fmt: skip
 
-    async def make_ticket(self, feedback_id, when, **patch):
+    async def make_ticket(self, feedback_id, when, status=None, **patch):
+        # the status is set in the database: through the API the feedback item would follow it
         made = await self.post(
             "/api/v1/tickets/generate", {"source_type": "feedback", "source_id": feedback_id}
         )
@@ -91,7 +92,7 @@ class World:
                 f"/api/v1/tickets/{made['id']}", json=patch, headers=self.account.headers
             )
             assert response.status_code == 200, response.text
-        await self.at(Ticket, made["id"], when)
+        await self.at(Ticket, made["id"], when, **({"status": status} if status else {}))
         return made["id"]
 
 
