@@ -2,8 +2,8 @@
 
 A report has one row per conversation that started inside the window ``[start, end)``. Each kind of
 conversation (email threads here; feedback items in ``loop.feedback.report``, tickets in
-``loop.tickets.report``) is a *source*: an async
-generator registered under a name that yields ``ConversationRow`` objects for an organisation and a window::
+``loop.tickets.report``) is a *source*: an async generator registered under a name that yields
+``ConversationRow`` objects for an organisation and a window::
 
     from loop.inbox.sources import ConversationRow, ExportQuery, conversation_source
 
