@@ -13,6 +13,7 @@ from loop.goals.endpoints import router as goals_router
 from loop.inbox.endpoints import drafts as drafts_router
 from loop.inbox.endpoints import reports as reports_router
 from loop.invoices.endpoints import router as invoices_router
+from loop.invoices.paypage import router as pay_page_router
 from loop.invoices.team import router as team_router
 from loop.issues.endpoints import router as issues_router
 from loop.labels.endpoints import router as labels_router
@@ -52,4 +53,5 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(invoice_clients_router)
     app.include_router(invoices_router)
     app.include_router(team_router)
+    app.include_router(pay_page_router)  # /pay/{token}: public, the signed token is the authorisation
     app.include_router(signals_router)

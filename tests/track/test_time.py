@@ -7,7 +7,35 @@ from tests.track.util import key, log, project, set_rate
 TIME = "/v1/track/time"
 
 
+async def engine_issue(client, account, title="Fix checkout") -> str:
+    response = await client.post(
+        "/api/issues", json={"title": title, "type": "task"}, headers=account.headers
+    )
+    assert response.status_code == 201, response.text
+    return response.json()["data"]["id"]
+
+
+async def dev_ticket(client, account) -> str:
+    site = await client.post(
+        "/api/v1/projects", json={"name": "Site", "url": "https://site.example"}, headers=account.headers
+    )
+    item = await client.post(
+        "/api/v1/feedback",
+        json={"project_id": site.json()["data"]["id"], "title": "Broken link", "type": "bug"},
+        headers=account.headers,
+    )
+    ticket = await client.post(
+        "/api/v1/tickets/generate",
+        json={"source_type": "feedback", "source_id": item.json()["data"]["id"]},
+        headers=account.headers,
+    )
+    assert ticket.status_code == 201, ticket.text
+    return ticket.json()["data"]["id"]
+
+
 async def test_create_returns_the_documented_envelope(client, account):
+    issue_id = await engine_issue(client, account)
+    ticket_id = await dev_ticket(client, account)
     p = await project(client, account, code="ACME")
     await set_rate(client, account, p["id"], account.user.id, "97.5")
     response = await client.post(
@@ -18,8 +46,8 @@ async def test_create_returns_the_documented_envelope(client, account):
             "date": "2026-05-04T23:30:00+02:00",
             "projectId": p["id"],
             "description": "Home page",
-            "issueId": "ENG-42",
-            "ticketId": "tk_1",
+            "issueId": issue_id,
+            "ticketId": ticket_id,
         },
         headers=key(account),
     )
@@ -44,7 +72,7 @@ async def test_create_returns_the_documented_envelope(client, account):
         "status": "ACTIVE",
         "rate": "97.50",
     }
-    assert entry["issueId"] == "ENG-42" and entry["ticketId"] == "tk_1"
+    assert entry["issueId"] == issue_id and entry["ticketId"] == ticket_id
     assert entry["tags"] == [] and entry["invoiced"] is False
     assert set(entry) >= {"id", "description", "projectId", "sectionId", "createdAt", "updatedAt"}
 
@@ -107,6 +135,47 @@ async def test_references_must_exist_in_the_team(client, account, other_account)
         "code": "invalid_reference",
         "field": "projectId",
     }
+
+
+async def test_issue_and_ticket_links_must_exist_in_the_team(client, account, other_account):
+    base = {"taskName": "x", "durationSeconds": 60, "date": "2026-05-04"}
+    theirs_issue = await engine_issue(client, other_account)
+    theirs_ticket = await dev_ticket(client, other_account)
+    cases = [
+        ({"issueId": "ENG-42"}, "issueId", "Issue not found: no issue 'ENG-42' in this team"),
+        ({"issueId": theirs_issue}, "issueId", f"Issue not found: no issue '{theirs_issue}' in this team"),
+        ({"ticketId": "tk_1"}, "ticketId", "Ticket not found: no ticket 'tk_1' in this team"),
+        (
+            {"ticketId": theirs_ticket},
+            "ticketId",
+            f"Ticket not found: no ticket '{theirs_ticket}' in this team",
+        ),
+    ]
+    for extra, field, message in cases:
+        response = await client.post(TIME, json={**base, **extra}, headers=key(account))
+        assert response.status_code == 400, extra
+        assert response.json() == {"error": message, "code": "invalid_reference", "field": field}
+    assert (await client.get(f"{TIME}?date=2026-05-04", headers=key(account))).json() == []
+
+    # a deleted issue can no longer be linked
+    mine = await engine_issue(client, account)
+    assert (await client.delete(f"/api/issues/{mine}", headers=account.headers)).status_code == 204
+    response = await client.post(TIME, json={**base, "issueId": mine}, headers=key(account))
+    assert response.status_code == 400 and response.json()["field"] == "issueId"
+
+    # PATCH: the same checks; null unlinks
+    entry = await log(client, account)
+    live_issue = await engine_issue(client, account, title="Another")
+    ticket_id = await dev_ticket(client, account)
+    url = f"{TIME}/{entry['id']}"
+    bad = await client.patch(url, json={"ticketId": theirs_ticket}, headers=key(account))
+    assert bad.status_code == 400 and bad.json()["field"] == "ticketId"
+    good = await client.patch(url, json={"issueId": live_issue, "ticketId": ticket_id}, headers=key(account))
+    assert good.status_code == 200, good.text
+    assert good.json()["time"]["issueId"] == live_issue and good.json()["time"]["ticketId"] == ticket_id
+    cleared = await client.patch(url, json={"issueId": None}, headers=key(account))
+    assert cleared.status_code == 200 and cleared.json()["time"]["issueId"] is None
+    assert cleared.json()["time"]["ticketId"] == ticket_id
 
 
 async def test_list_needs_a_date(client, account):

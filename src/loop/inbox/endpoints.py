@@ -14,6 +14,7 @@ from loop.core.security import verify_signature
 from loop.db.session import ReadSession, WriteSession
 from loop.inbox import drafts as draft_service
 from loop.inbox import exports as export_service
+from loop.inbox import links
 from loop.inbox.models import ExportStatus
 from loop.inbox.render import CONTENT_TYPES
 from loop.inbox.repository import export_for_download
@@ -21,6 +22,7 @@ from loop.inbox.schemas import (
     DraftCreate,
     DraftDeletedEnvelope,
     DraftEnvelope,
+    DraftFromSource,
     DraftList,
     DraftUpdate,
     ExportRequest,
@@ -36,6 +38,8 @@ ReportRead = Annotated[Principal, inbox.requires("read:report")]
 ReportWrite = Annotated[Principal, inbox.requires("write:report")]
 DraftRead = Annotated[Principal, inbox.requires("read:draft")]
 DraftWrite = Annotated[Principal, inbox.requires("write:draft")]
+DraftFromFeedback = Annotated[Principal, inbox.requires("write:draft", "read:feedback")]
+DraftFromInvoice = Annotated[Principal, inbox.requires("write:draft", "read:invoice")]
 DraftState = Literal["draft", "scheduled", "queued", "sending", "sent", "failed"]
 
 
@@ -146,6 +150,78 @@ async def create_draft(
         principal.user_id,
         body.model_dump(exclude_unset=True),
         settings=request.app.state.settings,
+    )
+    (item,) = await draft_service.present(session, principal.org_id, [draft])
+    return inbox.draft(item, 201)
+
+
+def _fields(body: DraftFromSource | None) -> dict[str, object]:
+    return body.model_dump(exclude_unset=True) if body is not None else {}
+
+
+@drafts.post(
+    "/from-feedback/{feedback_id}",
+    status_code=201,
+    response_model=DraftEnvelope,
+    responses={
+        400: {"description": "The item has no reporter email"},
+        404: {"description": "Feedback not found"},
+    },
+    summary="Draft a reply to a feedback item's reporter",
+)
+async def create_draft_from_feedback(
+    feedback_id: str,
+    principal: DraftFromFeedback,
+    _json: inbox.JsonIfBody,
+    session: WriteSession,
+    request: Request,
+    body: DraftFromSource | None = None,
+):
+    """To the reporter, subject ``Re: <title>``, the feedback quoted under your ``message`` (or an opening
+    that fits the item's status). The body is optional."""
+    draft = await links.draft_from_feedback(
+        session,
+        principal.org_id,
+        principal.user_id,
+        feedback_id,
+        _fields(body),
+        settings=request.app.state.settings,
+    )
+    (item,) = await draft_service.present(session, principal.org_id, [draft])
+    return inbox.draft(item, 201)
+
+
+@drafts.post(
+    "/from-invoice/{invoice_id}",
+    status_code=201,
+    response_model=DraftEnvelope,
+    responses={
+        400: {"description": "The client has no email, or the invoice has no lines"},
+        404: {"description": "Invoice not found"},
+        409: {"description": "The invoice is void"},
+    },
+    summary="Draft the email of an invoice (PDF attached, pay link in the body)",
+)
+async def create_draft_from_invoice(
+    invoice_id: str,
+    principal: DraftFromInvoice,
+    _json: inbox.JsonIfBody,
+    session: WriteSession,
+    request: Request,
+    body: DraftFromSource | None = None,
+):
+    """To the client, the invoice PDF attached and its pay link in the text; an overdue invoice gets a
+    ``Reminder:`` subject. It does not record a send (``POST /v1/invoices/{id}/send`` does, and makes this
+    draft itself). The body is optional."""
+    state = request.app.state
+    draft = await links.draft_from_invoice(
+        session,
+        principal.org_id,
+        principal.user_id,
+        invoice_id,
+        _fields(body),
+        settings=state.settings,
+        secret=state.secret_key,
     )
     (item,) = await draft_service.present(session, principal.org_id, [draft])
     return inbox.draft(item, 201)

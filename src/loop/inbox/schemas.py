@@ -83,6 +83,28 @@ class DraftUpdate(_DraftFields):
         return _unwrap(data)
 
 
+class DraftFromSource(DraftModel):
+    """Optional changes to a draft made from a feedback item or an invoice (body wrapped in ``{"drafts": …}``
+    or not)."""
+
+    message: str | None = Field(
+        None,
+        max_length=100_000,
+        description="Your words (plain text): open the reply to feedback, or precede the invoice text",
+    )
+    subject: str | None = Field(None, max_length=998, description="Replaces the generated subject")
+    from_field: AddressIn | None = None
+    cc_fields: list[AddressIn] | None = Field(None, max_length=MAX_RECIPIENTS)
+    bcc_fields: list[AddressIn] | None = Field(None, max_length=MAX_RECIPIENTS)
+    send: bool | None = Field(None, description="Send now (through the configured SMTP server)")
+    send_at: int | None = Field(None, ge=0, description="Send at this time (epoch seconds)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unwrap(cls, data: Any) -> Any:
+        return _unwrap(data)
+
+
 class AddressOut(DraftModel):
     address: str
     name: str | None = None

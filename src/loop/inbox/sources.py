@@ -1,8 +1,9 @@
 """Conversation sources: what a report export is made of.
 
 A report has one row per conversation that started inside the window ``[start, end)``. Each kind of
-conversation (email threads here; feedback and tickets in their own modules) is a *source*: an async
-generator registered under a name that yields ``ConversationRow`` objects for an organisation and a window::
+conversation (email threads here; feedback items in ``loop.feedback.report``, tickets in
+``loop.tickets.report``) is a *source*: an async generator registered under a name that yields
+``ConversationRow`` objects for an organisation and a window::
 
     from loop.inbox.sources import ConversationRow, ExportQuery, conversation_source
 
@@ -31,7 +32,7 @@ from loop.inbox.models import Draft, DraftStatus
 from loop.orgs.models import User
 
 # Modules whose import registers a conversation source.
-SOURCE_MODULES: tuple[str, ...] = ()
+SOURCE_MODULES: tuple[str, ...] = ("loop.feedback.report", "loop.tickets.report")
 
 
 @dataclass(frozen=True)

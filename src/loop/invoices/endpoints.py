@@ -181,7 +181,9 @@ async def import_time(invoice_id: str, body: ImportTime, principal: InvoiceWrite
 )
 async def send_invoice(invoice_id: str, request: Request, principal: InvoiceWrite, session: WriteSession):
     base_url = request.app.state.settings.base_url
-    invoice, email = await sending.send(session, principal, invoice_id, base_url)
+    invoice, email = await sending.send(
+        session, principal, invoice_id, base_url, settings=request.app.state.settings
+    )
     return surface.mutation("Invoice sent", invoice=invoice, email=email)
 
 

@@ -164,6 +164,9 @@ class EmailOut(TrackModel):
     body: str
     attachment_name: str
     pay_url: str | None
+    draft_id: str | None = Field(
+        None, description="The inbox draft made of this email (null on plans without the inbox)"
+    )
     created_at: datetime
 
 

@@ -1,5 +1,6 @@
 """Sending an invoice: freeze the client, record the send, build the pay link and prepare the email (with the
-PDF attached) as an outgoing message that a person reviews and sends from the inbox. Nothing is emailed here.
+PDF attached) as an inbox draft that a person reviews and sends (on plans without the inbox it is kept as a
+prepared message). Nothing is emailed here.
 
 The pay link is ``{public URL}/pay/{invoice id}.{signature}``: the same for every send of an invoice, and
 verifiable with the server's secret alone (``verify_pay_token``).
@@ -11,10 +12,13 @@ from decimal import Decimal
 from typing import Any
 
 import anyio
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from loop.auth.policy import has_paid_access
 from loop.auth.principal import Principal
 from loop.clients.repository import ClientRepository
+from loop.config import Settings
 from loop.core.clock import utcnow
 from loop.core.errors import BadRequest, Conflict
 from loop.core.security import sign, verify_signature
@@ -25,6 +29,8 @@ from loop.invoices.pdf import render_invoice
 from loop.invoices.repository import InvoiceEmailRepository, LineItemRepository
 from loop.invoices.schemas import client_summary
 from loop.orgs.models import Organisation
+
+log = structlog.get_logger("loop.invoices")
 
 PAY_PURPOSE = "invoice-pay"
 # The link itself never expires; whether the invoice can still be paid is its status (EXPIRED, PAID, VOID).
@@ -76,7 +82,7 @@ def pdf_filename(invoice: dict[str, Any]) -> str:
     return f"{invoice['serialNumber']}.pdf"
 
 
-def _email_text(organisation: Organisation, invoice: dict[str, Any], link: str) -> tuple[str, str]:
+def email_text(organisation: Organisation, invoice: dict[str, Any], link: str) -> tuple[str, str]:
     client = invoice.get("client") or {}
     amount = display(Decimal(invoice["balanceDue"]), invoice["currency"])
     subject = f"Invoice {invoice['serialNumber']} from {organisation.name}"
@@ -105,13 +111,13 @@ async def prepare_invoice_email(
 ) -> InvoiceEmail:
     """Store the email that sends ``invoice`` (an ``invoice_to_api`` dict), PDF attached, status "prepared".
 
-    The inbox surface turns prepared emails into drafts (and records ``draft_id``)."""
+    ``send`` then turns it into an inbox draft (recording ``draft_id``) when the workspace has the inbox."""
     organisation = await session.get(Organisation, org_id)
     assert organisation is not None
     client = invoice.get("client") or {}
     if not client.get("email"):
         raise BadRequest("The client has no email address", code="client_email_required")
-    subject, body = _email_text(organisation, invoice, link)
+    subject, body = email_text(organisation, invoice, link)
     email = InvoiceEmailRepository(session, org_id).add(
         InvoiceEmail(
             invoice_id=invoice["id"],
@@ -141,12 +147,18 @@ def email_to_api(email: InvoiceEmail) -> dict[str, Any]:
         "body": email.body_text,
         "attachmentName": email.attachment_name,
         "payUrl": email.pay_url,
+        "draftId": email.draft_id,
         "createdAt": email.created_at,
     }
 
 
 async def send(
-    session: AsyncSession, principal: Principal, invoice_id: str, base_url: str
+    session: AsyncSession,
+    principal: Principal,
+    invoice_id: str,
+    base_url: str,
+    *,
+    settings: Settings | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     org_id = principal.org_id
     invoice: Invoice = await service.load(session, org_id, invoice_id, lock=True)
@@ -171,4 +183,14 @@ async def send(
     email = await prepare_invoice_email(
         session, org_id=org_id, invoice=body, pdf=pdf, link=link, created_by=principal.user_id
     )
+    if has_paid_access(principal):  # the inbox (drafts) is there for paid workspaces
+        from loop.inbox.links import draft_for_invoice_email  # the inbox imports this module
+
+        try:
+            await draft_for_invoice_email(
+                session, org_id, principal.user_id, email, invoice.client_id, settings=settings
+            )
+        except BadRequest as exc:
+            # The draft's checks run before it is stored: the send stands, the email stays prepared.
+            log.warning("invoice_draft_refused", invoice_id=invoice.id, reason=exc.message)
     return body, email_to_api(email)

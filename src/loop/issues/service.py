@@ -23,6 +23,7 @@ from loop.core.clock import utcnow
 from loop.core.errors import BadRequest, NotFound, Unprocessable
 from loop.core.ids import new_id
 from loop.db.counters import next_value
+from loop.issues import events
 from loop.issues.models import CLOSED_STATUSES, ISSUE_STATUSES, ISSUE_TYPES, Issue
 from loop.issues.repository import (
     API_KEYS,
@@ -356,6 +357,7 @@ async def update_issue(
         await repo.remove_labels(issue.id, current - set(wanted))
         await repo.add_labels(issue.id, [label_id for label_id in wanted if label_id not in current])
     now = utcnow()
+    previous_status = issue.status
     for field, value in changes.items():
         if field in ("status", "label_ids"):
             continue
@@ -364,6 +366,7 @@ async def update_issue(
         _enter_status(issue, changes["status"], now)
     issue.updated_at = now
     await session.flush()
+    await events.status_changed(session, org_id, issue, previous_status)  # no-op when unchanged
     return issue
 
 

@@ -64,6 +64,18 @@ async def require_json(request: Request) -> None:
 JsonBody = Annotated[None, Depends(require_json)]
 
 
+async def require_json_if_body(request: Request) -> None:
+    """For POSTs whose body is optional: none at all is fine, but a body must be JSON."""
+    has_body = (
+        request.headers.get("content-length", "0") not in ("", "0") or "transfer-encoding" in request.headers
+    )
+    if has_body and not _is_json(request.headers.get("content-type", "")):
+        raise UnsupportedMediaType("Content-Type must be application/json")
+
+
+JsonIfBody = Annotated[None, Depends(require_json_if_body)]
+
+
 async def impersonate(session: Any, principal: Principal, who: str) -> Principal:
     """The same credential acting as another member of its organisation (its scopes unchanged)."""
     if not principal.is_admin:

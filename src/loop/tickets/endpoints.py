@@ -10,9 +10,10 @@ from loop.auth.principal import Principal
 from loop.db.session import ReadSession, WriteSession
 from loop.llm import get_generator
 from loop.surfaces import developer
-from loop.tickets import generation, service
+from loop.tickets import bridge, generation, service
 from loop.tickets.schemas import (
     GenerateRequest,
+    IssueLink,
     TicketGenerated,
     TicketOut,
     TicketPatch,
@@ -24,6 +25,7 @@ router = APIRouter(prefix="/api/v1/tickets", tags=["Tickets"])
 
 TicketsRead = Annotated[Principal, developer.requires("read:ticket")]
 TicketsWrite = Annotated[Principal, developer.requires("write:ticket")]
+TicketsToEngine = Annotated[Principal, developer.requires("write:ticket", "write:issue")]
 NOT_FOUND = {404: {"description": "Ticket not found"}}
 
 
@@ -86,3 +88,16 @@ async def get_ticket(ticket_id: str, principal: TicketsRead, session: ReadSessio
 async def update_ticket(ticket_id: str, body: TicketPatch, principal: TicketsWrite, session: WriteSession):
     row = await service.update_ticket(session, principal.org_id, ticket_id, body)
     return developer.one(ticket_to_api(row))
+
+
+@router.post(
+    "/{ticket_id}/issue",
+    status_code=201,
+    response_model=developer.Data[IssueLink],
+    responses={**NOT_FOUND, 200: {"description": "Already sent: the linked issue"}},
+    summary="Send a ticket to the engine as an issue",
+)
+async def send_ticket_to_engine(ticket_id: str, principal: TicketsToEngine, session: WriteSession):
+    issue, ticket, created = await bridge.send_to_engine(session, principal.org_id, ticket_id)
+    names = await bridge.issue_label_names(session, principal.org_id, issue.id)
+    return developer.one(bridge.issue_link_to_api(issue, ticket, names), 201 if created else 200)

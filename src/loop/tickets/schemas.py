@@ -44,6 +44,23 @@ class TicketGenerated(DeveloperModel):
     created_at: datetime
 
 
+class IssueLink(DeveloperModel):
+    """The engine issue a ticket was sent to (the engine API serves it in full at ``url``)."""
+
+    id: str
+    number: int
+    title: str
+    type: str
+    status: str = Field(description="The engine status: triage, backlog, todo, in_progress, done, canceled")
+    priority: int = Field(description="Engine priority: 1 urgent (critical), 2 high, 3 medium, 4 low")
+    project_id: str | None
+    labels: list[str]
+    ticket_id: str
+    ticket_status: str
+    url: str = Field(description="The issue on the engine API")
+    created_at: datetime
+
+
 class TicketPatch(DeveloperModel):
     status: str | None = Field(None, description="open, in_progress or done")
     priority: str | None = Field(None, description="low, medium, high or critical")

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from loop.core.clock import utcnow
 from loop.core.errors import BadRequest, NotFound
 from loop.db.repository import OrgRepository
+from loop.feedback.models import Feedback
 from loop.orgs.models import Membership
 from loop.projects.developer_service import get_project
 from loop.projects.developer_support import check_choice
@@ -18,6 +19,8 @@ from loop.tickets.schemas import TicketPatch
 
 TICKET_NOT_FOUND = "Ticket not found"
 PATCH_FIELDS = {"status", "priority", "title", "description", "assigned_to", "labels"}
+# A ticket's feedback item follows it: work started, or done and waiting for the client to check it.
+FEEDBACK_FOLLOWS = {"in_progress": "in_progress", "done": "review"}
 
 
 class TicketRepository(OrgRepository[Ticket]):
@@ -84,8 +87,9 @@ async def update_ticket(session: AsyncSession, org_id: str, ticket_id: str, body
         )
         if (await session.execute(stmt)).scalar_one_or_none() is None:
             raise BadRequest("assigned_to must be a member of this organisation", code="invalid_assignee")
-    if "status" in fields:
+    if "status" in fields and body.status != row.status:
         row.status = body.status  # type: ignore[assignment]
+        await _feedback_follows(session, org_id, row)
     if "priority" in fields:
         row.priority = body.priority  # type: ignore[assignment]
     if "title" in fields:
@@ -99,3 +103,14 @@ async def update_ticket(session: AsyncSession, org_id: str, ticket_id: str, body
     row.updated_at = utcnow()
     await session.flush()
     return row
+
+
+async def _feedback_follows(session: AsyncSession, org_id: str, ticket: Ticket) -> None:
+    target = FEEDBACK_FOLLOWS.get(ticket.status)
+    if target is None or ticket.feedback_id is None:
+        return
+    stmt = select(Feedback).where(Feedback.id == ticket.feedback_id, Feedback.org_id == org_id)
+    item = (await session.execute(stmt)).scalar_one_or_none()
+    if item is not None and item.status != target:
+        item.status = target
+        item.updated_at = utcnow()

@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from loop.auth.principal import Principal
 from loop.core.clock import utcnow
 from loop.core.errors import BadRequest, Conflict, Forbidden, NotFound
+from loop.issues.repository import IssueRepository
+from loop.tickets.service import TicketRepository
 from loop.track import common
 from loop.track.models import Tag, TimeEntry
 from loop.track.repository import PeopleRepository, TimeEntryRepository, TodoRepository
@@ -85,6 +87,16 @@ async def _check_todo(session: AsyncSession, org_id: str, todo_id: str | None) -
         raise common.invalid_reference("todoId", "Todo not found")
 
 
+async def _check_links(
+    session: AsyncSession, org_id: str, issue_id: str | None, ticket_id: str | None
+) -> None:
+    """``issueId`` / ``ticketId`` must name a live engine issue / a ticket of the same organisation."""
+    if issue_id is not None and await IssueRepository(session, org_id).get_live(issue_id) is None:
+        raise common.invalid_reference("issueId", f"Issue not found: no issue '{issue_id}' in this team")
+    if ticket_id is not None and await TicketRepository(session, org_id).get(ticket_id) is None:
+        raise common.invalid_reference("ticketId", f"Ticket not found: no ticket '{ticket_id}' in this team")
+
+
 async def _visible(
     session: AsyncSession, principal: Principal, entry_id: str, *, lock: bool = False
 ) -> TimeEntry:
@@ -104,6 +116,7 @@ async def create(session: AsyncSession, principal: Principal, body: TimeCreate) 
     if project is None and project_id is not None:
         project = await common.project_ref(session, org_id, project_id)
     await _check_todo(session, org_id, body.todo_id)
+    await _check_links(session, org_id, body.issue_id, body.ticket_id)
     tags = await _resolve_tags(session, org_id, body.tags or [])
     now = utcnow()
     entry = TimeEntry(
@@ -175,6 +188,7 @@ async def update(
     for field in ("description", "issue_id", "ticket_id"):
         if field in given:
             changes[field] = getattr(body, field)
+    await _check_links(session, org_id, changes.get("issue_id"), changes.get("ticket_id"))
     if "user_id" in given:
         changes["user_id"] = await common.acting_user(session, principal, body.user_id or principal.user_id)
     if "todo_id" in given:
