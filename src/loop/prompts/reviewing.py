@@ -127,7 +127,7 @@ async def _maybe_improve(
     low_reported: bool,
 ) -> None:
     template = await session.scalar(
-        select(PromptTemplate).where(PromptTemplate.id == version.template_id).with_for_update()
+        select(PromptTemplate).where(PromptTemplate.id == version.template_id).with_for_update(key_share=True)
     )
     if template is None:
         return
