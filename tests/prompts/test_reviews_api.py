@@ -63,7 +63,7 @@ async def test_concurrent_reviews_lose_no_update(client, account):
 
 
 async def test_low_score_opens_one_improvement_issue_per_fall(client, account):
-    template, version_id, issue = await _setup(client, account)
+    _template, version_id, issue = await _setup(client, account)
     for _ in range(2):
         await _review(client, account, version_id, issue["id"], 2)
     assert await _improvement_issues(client, account) == []
