@@ -271,7 +271,7 @@ async def _own_session(
     )
     if issue is None:
         raise NotFound(ISSUE_NOT_FOUND)
-    await expire_leases(session, org_id)
+    await expire_leases(session, org_id, force=True)
     agent_session = await active_session(session, org_id, issue_id)
     if agent_session is None:
         raise Conflict(
