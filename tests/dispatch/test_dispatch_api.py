@@ -282,3 +282,13 @@ async def test_concurrent_claims_with_one_idempotency_key_take_one_issue(client,
     assert set(statuses) <= {200, 409} and 200 in statuses
     assert len({r.json()["issue"]["id"] for r in responses if r.status_code == 200}) == 1
     assert (await client.get("/api/dispatch/queue", headers=account.headers)).json()["total"] == 2
+
+
+async def test_too_many_label_filters_and_unknown_issues(client, account):
+    labels = ",".join(f"l{n}" for n in range(21))
+    response = await client.get(f"/api/dispatch/queue?labels={labels}", headers=account.headers)
+    assert response.status_code == 400
+    for action in ("heartbeat", "release"):
+        response = await client.post(f"/api/dispatch/unknown/{action}", headers=account.headers)
+        assert response.status_code == 404
+        assert response.json()["error"] == "Issue not found"
