@@ -122,12 +122,19 @@ def gets(paths: list[str]) -> Callable[[], Request]:
 
 
 async def _worker(
-    port: int, token: str, make: Callable[[], Request], expect: int, until: float, result: Result
+    port: int,
+    token: str,
+    make: Callable[[], Request],
+    expect: int,
+    more: Callable[[], bool],
+    result: Result,
+    stop_on: int | None = None,
 ) -> None:
+    """Send requests over one keep-alive connection while ``more()`` says so (or until ``stop_on``)."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     head = f"Host: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\nAccept: application/json\r\n"
     try:
-        while time.perf_counter() < until:
+        while more():
             method, path, body = make()
             started = time.perf_counter()
             if body is None:
@@ -150,8 +157,14 @@ async def _worker(
             result.statuses[status] = result.statuses.get(status, 0) + 1
             if status != expect:
                 result.errors += 1
+            if status == stop_on:
+                return
     finally:
         writer.close()
+
+
+def _before(moment: float) -> Callable[[], bool]:
+    return lambda: time.perf_counter() < moment
 
 
 async def load(
@@ -167,12 +180,38 @@ async def load(
     """Drive the server with ``concurrency`` keep-alive connections for ``duration`` seconds (after a warm-up
     that opens the connections and fills caches), and return what was measured with the elapsed time."""
     workers = range(concurrency)
-    warm = time.perf_counter() + warm_up
+    warm = _before(time.perf_counter() + warm_up)
     await asyncio.gather(*(_worker(port, token, make, expect, warm, Result()) for _ in workers))
     result = Result()
     started = time.perf_counter()
-    until = started + duration
+    until = _before(started + duration)
     await asyncio.gather(*(_worker(port, token, make, expect, until, result) for _ in workers))
+    return result, time.perf_counter() - started
+
+
+async def send(
+    port: int,
+    token: str,
+    make: Callable[[], Request],
+    requests: int,
+    concurrency: int,
+    *,
+    expect: int = 200,
+    stop_on: int | None = None,
+) -> tuple[Result, float]:
+    """Send ``requests`` requests shared by ``concurrency`` connections; a connection stops early at a
+    ``stop_on`` status (say, 204 once a queue is empty). Returns what was measured and the elapsed time."""
+    budget = [requests]
+
+    def more() -> bool:
+        budget[0] -= 1
+        return budget[0] >= 0
+
+    result = Result()
+    started = time.perf_counter()
+    await asyncio.gather(
+        *(_worker(port, token, make, expect, more, result, stop_on) for _ in range(concurrency))
+    )
     return result, time.perf_counter() - started
 
 

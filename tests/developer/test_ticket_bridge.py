@@ -202,3 +202,19 @@ async def test_the_feedback_item_follows_its_ticket_too(dev, item):
     response = await dev.patch(f"{TICKETS}/{ticket['id']}", {"status": "in_progress", "priority": "urgent"})
     assert response.status_code == 400
     assert await feedback_status() == "done"
+
+
+async def test_an_agent_claim_and_release_move_the_ticket(dev, item):
+    ticket = await make_ticket(dev, item["id"])
+    link = await send(dev, ticket["id"])
+    claimed = (await dev.post("/api/dispatch/claim", expect=200)).json()
+    assert claimed["issue"]["id"] == link["id"]
+    after_claim = (await dev.get(f"{TICKETS}/{ticket['id']}", expect=200)).json()["data"]
+    assert after_claim["status"] == "in_progress"
+    feedback = (await dev.get(f"/api/v1/feedback/{item['id']}", expect=200)).json()["data"]
+    assert feedback["status"] == "in_progress"
+
+    await dev.post(f"/api/dispatch/{link['id']}/release", expect=200)
+    assert (await engine_issue(dev, link["id"]))["status"] == "todo"
+    after_release = (await dev.get(f"{TICKETS}/{ticket['id']}", expect=200)).json()["data"]
+    assert after_release["status"] == "open"

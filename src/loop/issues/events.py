@@ -23,7 +23,7 @@ StatusListener = Callable[["AsyncSession", str, "Issue", str], Awaitable[None]]
 _LISTENERS: list[StatusListener] = []
 
 # Modules whose import registers a listener.
-LISTENER_MODULES: tuple[str, ...] = ("loop.tickets.bridge",)
+LISTENER_MODULES: tuple[str, ...] = ("loop.dispatch.sessions", "loop.tickets.bridge")
 _loaded = False
 
 

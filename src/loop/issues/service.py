@@ -23,6 +23,7 @@ from loop.core.clock import utcnow
 from loop.core.errors import BadRequest, NotFound, Unprocessable
 from loop.core.ids import new_id
 from loop.db.counters import next_value
+from loop.dispatch import keys as dispatch_keys
 from loop.issues import events
 from loop.issues.models import CLOSED_STATUSES, ISSUE_STATUSES, ISSUE_TYPES, Issue
 from loop.issues.repository import (
@@ -315,6 +316,7 @@ async def create_issue(
         updated_at=now,
     )
     _enter_status(issue, status, now)
+    await dispatch_keys.refresh_issue(session, org_id, issue)
     repo.add(issue)
     await session.flush()
     if wanted_labels:
@@ -364,6 +366,7 @@ async def update_issue(
         setattr(issue, field, value)
     if "status" in changes and changes["status"] != issue.status:
         _enter_status(issue, changes["status"], now)
+    await dispatch_keys.refresh_issue(session, org_id, issue)
     issue.updated_at = now
     await session.flush()
     await events.status_changed(session, org_id, issue, previous_status)  # no-op when unchanged
@@ -379,9 +382,12 @@ async def delete_issue(session: AsyncSession, org_id: str, issue_id: str) -> Non
     now = utcnow()
     issue.deleted_at = now
     issue.updated_at = now
+    issue.sort_key = None
+    freed = await dispatch_keys.blocked_ids(session, org_id, issue.id)
     await repo.detach_children(issue.id)
     await RelationRepository(session, org_id).delete_touching(issue.id)
     await session.flush()
+    await dispatch_keys.refresh_blocked(session, org_id, freed)
 
 
 # -- labels on an issue ---------------------------------------------------------------------------------------
