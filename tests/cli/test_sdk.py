@@ -69,7 +69,7 @@ async def test_engine_crud_pagination_and_errors(app, account, other_account):
 async def test_developer_pagination_with_meta(app, account):
     async with _client(app, account.token) as loop:
         for n in range(4):
-            made = await loop.tokens.create(name=f"agent {n}", preset="read-all")
+            made = await loop.tokens.create(name=f"agent {n}", scope_preset="read-all")
             assert made["token"]
         names = [t["name"] async for t in loop.tokens.iter(page_size=2)]
         assert sorted(names) == sorted(["test token", *[f"agent {n}" for n in range(4)]])
