@@ -29,13 +29,21 @@ class Server:
     proc: subprocess.Popen
 
 
-def start_server(data_dir: Path, *, database_url: str | None = None, timeout: float = 120.0) -> Server:
+def start_server(
+    data_dir: Path,
+    *,
+    database_url: str | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 120.0,
+) -> Server:
     port = free_port()
+    extra = env or {}
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOOP_")}
-    env.update(LOOP_LOG_FORMAT="json", LOOP_LOG_LEVEL="WARNING")
+    env.update(LOOP_LOG_FORMAT="json", LOOP_LOG_LEVEL="WARNING", **extra)
     args = [sys.executable, "-m", "loop", "serve", "--data-dir", str(data_dir), "--port", str(port)]
     if database_url:
         args += ["--database-url", database_url]
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
     log = open(data_dir.parent / f"server-{port}.log", "w+")  # noqa: SIM115
     proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, text=True, env=env)
     url = f"http://127.0.0.1:{port}"

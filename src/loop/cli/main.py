@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from loop import __version__
-from loop.cli import agency, auth, db, engine, remote, serve, tokens, webhooks
+from loop.cli import agency, auth, backup, db, engine, remote, serve, tokens, webhooks
 from loop.jobs.cli import worker
 
 app = typer.Typer(
@@ -58,6 +58,8 @@ app.add_typer(agency.time_, name="time")
 app.add_typer(agency.invoices, name="invoices")
 app.add_typer(agency.drafts, name="drafts")
 app.command("completions")(auth.completions)
+app.command("export")(backup.export)
+app.command("import")(backup.import_)
 
 
 @app.command("version")
