@@ -187,3 +187,17 @@ def test_drafts_pagination_reads_the_drafts_key():
     with _sync(script) as loop:
         assert [d["id"] for d in loop.drafts.iter(page_size=1)] == ["a", "b"]
     assert [r.url.params["offset"] for r in script.requests] == ["0", "1"]
+
+
+async def test_a_retried_claim_returns_the_same_issue(app, account):
+    async with _client(app, account.token) as loop:
+        project = await loop.projects.create(name="Claims")
+        assert await loop.dispatch.claim(project_id=project["id"]) is None
+        for n in range(2):
+            await loop.issues.create(title=f"Ready {n}", type="task", status="todo", projectId=project["id"])
+        first = await loop.dispatch.claim(project_id=project["id"], idempotency_key="claim-1")
+        again = await loop.dispatch.claim(project_id=project["id"], idempotency_key="claim-1")
+        assert first["issue"]["id"] == again["issue"]["id"] and "data" not in first
+        other = await loop.dispatch.claim(project_id=project["id"])
+        assert other["issue"]["id"] != first["issue"]["id"]
+        assert (await loop.dispatch.queue(projectId=project["id"]))["total"] == 0

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from loop import __version__
-from loop.cli import agency, auth, backup, db, engine, remote, serve, tokens, webhooks
+from loop.cli import agency, auth, backup, db, dispatch, engine, remote, serve, tokens, webhooks
 from loop.jobs.cli import worker
 
 app = typer.Typer(
@@ -57,6 +57,12 @@ app.add_typer(agency.boards, name="boards")
 app.add_typer(agency.time_, name="time")
 app.add_typer(agency.invoices, name="invoices")
 app.add_typer(agency.drafts, name="drafts")
+app.command("next")(dispatch.next_)
+app.command("queue")(dispatch.queue)
+app.command("heartbeat")(dispatch.heartbeat)
+app.command("release")(dispatch.release)
+app.command("review")(dispatch.review)
+app.add_typer(dispatch.templates, name="templates")
 app.command("completions")(auth.completions)
 app.command("export")(backup.export)
 app.command("import")(backup.import_)

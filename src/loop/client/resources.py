@@ -166,8 +166,24 @@ class Signals(_Resource):
 
 
 class Dispatch(_Resource):
-    """Dispatch. ``next`` claims an issue: it is never retried automatically (a retry could claim a second one)
-    and returns ``None`` only when the server answered 204 (nothing claimed)."""
+    """Dispatch. A claim answers ``{issue, prompt, meta, session}`` or ``None`` when no issue is ready (204).
+
+    ``claim`` (``POST /api/dispatch/claim``) always sends an ``Idempotency-Key`` (a new one unless you give
+    one), so a retried claim returns the same issue instead of claiming a second one; it is therefore retried
+    like any safe request. ``next`` (``GET /api/dispatch/next``, the reference engine's form) is never retried.
+    """
+
+    def claim(
+        self, *, project_id: str | None = None, labels: list[str] | None = None, agent_id: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Any:  # fmt: skip
+        import uuid
+
+        body = _body({"projectId": project_id, "labels": labels, "agentId": agent_id})
+        return self._t.request(
+            "POST", "/api/dispatch/claim", json=body, unwrap=_dispatch_body,
+            idempotency_key=idempotency_key or str(uuid.uuid4()),
+        )  # fmt: skip
 
     def next(self, *, project_id: str | None = None) -> Any:
         return self._t.request(
@@ -175,13 +191,28 @@ class Dispatch(_Resource):
         )
 
     def queue(self, **params: Any) -> Any:
+        """One page: ``{data: [{issue, score, breakdown}], total}`` in claim order."""
         return self._t.request("GET", "/api/dispatch/queue", params=params)
+
+    def iter_queue(self, *, page_size: int | None = None, **params: Any) -> Any:
+        return self._t.paginate("/api/dispatch/queue", params, ENGINE, page_size)
+
+    def heartbeat(self, issue_id: str) -> Any:
+        """Renew the lease on a claimed issue; answers the session."""
+        return self._t.request("POST", f"/api/dispatch/{issue_id}/heartbeat", unwrap="data")
+
+    def release(self, issue_id: str, reason: str | None = None) -> Any:
+        """Give a claimed issue back to the queue."""
+        return self._t.request("POST", f"/api/dispatch/{issue_id}/release", json=_body({"reason": reason}),
+                               unwrap="data")  # fmt: skip
 
 
 def _dispatch_body(body: Any) -> Any:
     # The claim is at the top level (the engine's MCP clients) and under ``data`` (its SDK); accept both.
     if isinstance(body, dict) and "issue" not in body and isinstance(body.get("data"), dict):
         return body["data"]
+    if isinstance(body, dict) and "issue" in body:
+        return {k: v for k, v in body.items() if k != "data"}
     return body
 
 
@@ -193,10 +224,14 @@ class Templates(_Crud):
     def versions(self, id: str, **params: Any) -> Any:
         return self._t.request("GET", f"{self.path}/{id}/versions", params=params)
 
-    def create_version(self, id: str, content: str, **fields: Any) -> Any:
-        return self._t.request(
-            "POST", f"{self.path}/{id}/versions", json=_body({"content": content, **fields}), unwrap="data"
-        )
+    def create_version(
+        self, id: str, content: str, *, author_name: str = "loop-cli", author_type: str = "human",
+        changelog: str | None = None,
+    ) -> Any:  # fmt: skip
+        """A new version; the first one becomes active, later ones are drafts until promoted."""
+        body = _body({"content": content, "authorName": author_name, "authorType": author_type,
+                      "changelog": changelog})  # fmt: skip
+        return self._t.request("POST", f"{self.path}/{id}/versions", json=body, unwrap="data")
 
     def promote(self, id: str, version_id: str) -> Any:
         return self._t.request("POST", f"{self.path}/{id}/versions/{version_id}/promote", unwrap="data")
@@ -210,6 +245,8 @@ class Templates(_Crud):
 
 class Reviews(_Resource):
     def create(self, **fields: Any) -> Any:
+        """``versionId``, ``issueId``, ``clarity``, ``completeness``, ``relevance`` (1–5), ``feedback``,
+        ``authorType``."""
         return self._t.request("POST", "/api/prompt-reviews", json=_body(fields), unwrap="data")
 
 
