@@ -72,7 +72,17 @@ def _populate(sdk: LoopClient) -> dict:
                                   lineItems=[{"description": "Hours", "quantity": "1.333", "rate": "97.5"}])  # fmt: skip
     sdk.drafts.create(subject="Hello", body="<p>Hi</p>", to_fields=[{"address": "ana@example.com"}])
     sdk.tokens.create(name="agent", scope_preset="read-all")
-    return {"site": site["id"], "board": board["id"], "invoice": invoice["id"], "project": project["id"]}
+    template = sdk.templates.create(slug="all", name="All", conditions={"projectId": project["id"]})
+    first = sdk.templates.create_version(template["id"], "Do {{issue.title}}")
+    sdk.templates.create_version(template["id"], "v2 {{issue.title}}", changelog="draft")
+    sdk.issues.create(title="Ready", type="task", status="todo", projectId=project["id"])
+    sdk.issues.create(title="Queued", type="task", status="todo", projectId=project["id"], priority=4)
+    claim = sdk.dispatch.claim(project_id=project["id"], agent_id="agent-7")
+    sdk.reviews.create(
+        versionId=first["id"], issueId=claim["issue"]["id"], clarity=4, completeness=3, relevance=5
+    )
+    return {"site": site["id"], "board": board["id"], "invoice": invoice["id"], "project": project["id"],
+            "template": template["id"]}  # fmt: skip
 
 
 def _snapshot(sdk: LoopClient, ids: dict) -> dict:
@@ -90,8 +100,19 @@ def _snapshot(sdk: LoopClient, ids: dict) -> dict:
         "invoices": sdk.invoices.list(), "invoice": sdk.invoices.get(ids["invoice"]),
         "clients": sdk.invoice_clients.list(), "drafts": sdk.drafts.list(),
         "tokens": sdk.tokens.list(), "rules": sdk.request("GET", "/api/triage/rules"),
+        "templates": sdk.templates.list(), "template": sdk.templates.get(ids["template"]),
+        "versions": sdk.templates.versions(ids["template"]), "reviews": sdk.templates.reviews(ids["template"]),
+        "queue": _timeless(sdk.dispatch.queue()), "stats": sdk.dashboard.stats(), "prompts": sdk.dashboard.prompts(),
     }  # fmt: skip
     return _normalise(snap, sdk.base_url)
+
+
+def _timeless(queue):
+    """The queue's age bonus grows with the clock: compare the order and the other parts of the score."""
+    return [
+        (item["issue"], {k: v for k, v in item["breakdown"].items() if k != "ageBonus"})
+        for item in queue["data"]
+    ]
 
 
 def _normalise(value, base):
@@ -118,14 +139,14 @@ def test_export_sqlite_import_postgresql_round_trip(tmp_path, monkeypatch):
     finally:
         stop_server(server)
     token = server.token
-    assert before["issues"]["total"] == 5 and before["invoice"]["total"] == "149.47"
+    assert before["issues"]["total"] == 7 and before["invoice"]["total"] == "149.47"
 
     archive = tmp_path / "acme.zip"
     done = runner.invoke(cli, ["export", "-o", str(archive), "--data-dir", str(source_dir)])
     assert done.exit_code == 0, done.output
     with zipfile.ZipFile(archive) as zf:
         manifest = json.loads(zf.read("manifest.json"))
-    assert manifest["tables"]["issues"] == 5 and manifest["tables"]["comments"] == 2
+    assert manifest["tables"]["issues"] == 7 and manifest["tables"]["comments"] == 2
     assert manifest["tables"]["invoice_line_items"] == 1 and manifest["tables"]["time_entry_tags"] == 1
 
     # a stored upload of the organisation travels with it

@@ -261,18 +261,21 @@ async def import_org(
 async def _load_all(
     conn: AsyncConnection, zf: zipfile.ZipFile, manifest: dict[str, Any], bar: Progress
 ) -> None:
+    loaded: set[str] = set()
     for table in Base.metadata.sorted_tables:
         if manifest["tables"].get(table.name):
             task = bar.add_task(table.name, total=manifest["tables"][table.name])
-            await _load_table(conn, zf, table, bar, task)
+            await _load_table(conn, zf, table, bar, task, loaded)
+        loaded.add(table.name)
 
 
 async def _load_table(
-    conn: AsyncConnection, zf: zipfile.ZipFile, table: Table, bar: Progress, task: Any
+    conn: AsyncConnection, zf: zipfile.ZipFile, table: Table, bar: Progress, task: Any, loaded: set[str]
 ) -> None:
     decoders = {c.name: d for c in table.columns if (d := decoder(c)) is not None}
-    # rows pointing at rows of the same table (issue parents, comment replies) are linked after all are in
-    deferred = [fk.parent.name for fk in table.foreign_keys if fk.column.table is table]
+    # references to rows not in yet (issue parents, comment replies, any cycle) are linked after the rows are in
+    deferred = [fk.parent.name for fk in table.foreign_keys
+                if fk.column.table is table or fk.column.table.name not in loaded]  # fmt: skip
     pk = next(iter(table.primary_key.columns)).name
     # columns an UPDATE would refresh (updated_at): the link must keep the exported values
     touched = [c.name for c in table.columns if c.onupdate is not None]
