@@ -27,6 +27,7 @@ class Server:
     token: str
     data_dir: Path
     proc: subprocess.Popen
+    output: str = ""
 
 
 def start_server(
@@ -35,6 +36,23 @@ def start_server(
     database_url: str | None = None,
     env: dict[str, str] | None = None,
     timeout: float = 120.0,
+) -> Server:
+    """Start ``loop serve`` on a free port (another port if that one was taken meanwhile)."""
+    for attempt in range(3):
+        try:
+            return _start_once(data_dir, database_url, env, timeout)
+        except PortTaken:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+class PortTaken(AssertionError):
+    pass
+
+
+def _start_once(
+    data_dir: Path, database_url: str | None, env: dict[str, str] | None, timeout: float
 ) -> Server:
     port = free_port()
     extra = env or {}
@@ -51,7 +69,10 @@ def start_server(
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             log.seek(0)
-            raise AssertionError(f"server exited: {log.read()}")
+            output = log.read()
+            raise (PortTaken if "address already in use" in output else AssertionError)(
+                f"server exited: {output}"
+            )
         try:
             if httpx2.get(f"{url}/health", timeout=1).status_code == 200:
                 break
@@ -61,8 +82,9 @@ def start_server(
         proc.kill()
         raise AssertionError("server did not come up")
     log.seek(0)
-    match = TOKEN_LINE.search(log.read())
-    return Server(url, match.group(1) if match else "", data_dir, proc)
+    output = log.read()
+    match = TOKEN_LINE.search(output)
+    return Server(url, match.group(1) if match else "", data_dir, proc, output)
 
 
 def stop_server(server: Server) -> None:

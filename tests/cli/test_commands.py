@@ -241,3 +241,13 @@ def test_every_command_has_an_example():
 def test_completions_prints_a_script(loop):
     assert "_LOOP_COMPLETE" in loop("completions", "bash").stdout
     loop("completions", "tcsh", code=2)
+
+
+def test_serve_prints_where_the_docs_and_dashboard_are(server):
+    assert f"{server.url}/docs" in server.output and f"{server.url}/app" in server.output
+    from typer.testing import CliRunner
+
+    from loop.cli.main import app
+
+    text = CliRunner().invoke(app, ["serve", "--help"], env={"COLUMNS": "200"}).output
+    assert all(option in text for option in ("--host", "--port", "--workers"))
