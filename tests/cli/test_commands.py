@@ -251,3 +251,12 @@ def test_serve_prints_where_the_docs_and_dashboard_are(server):
 
     text = CliRunner().invoke(app, ["serve", "--help"], env={"COLUMNS": "200"}).output
     assert all(option in text for option in ("--host", "--port", "--workers"))
+
+
+def test_global_url_and_token_options_and_full_ids_in_tables(loop):
+    made = loop.json("issues", "create", "Global options")
+    no_env = {"LOOP_TOKEN": None, "LOOP_URL": None, "COLUMNS": "80"}
+    text = loop("--url", loop.server.url, "--token", loop.server.token, "issues", "list", "-q", "Global options",
+                env=no_env).stdout  # fmt: skip
+    assert made["id"] in text  # not cut, even at 80 columns
+    loop("--url", loop.server.url, "issues", "list", env=no_env, code=3)

@@ -44,7 +44,7 @@ def _dev_page(group: Any, as_json: bool, every: bool, label: str, columns: Any, 
 
 # -- feedback ----------------------------------------------------------------------------------------------------
 FEEDBACK_COLUMNS = [("id", "id"), ("type", "type"), ("status", "status"), ("title", "title", 50),
-                    ("reporter", "reporter_name"), ("created", "created_at", 19)]  # fmt: skip
+                    ("reporter", "reporter_name"), ("created", "created_at")]  # fmt: skip
 
 
 @feedback.command("list")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from loop.cli.remote import EXIT_INVALID, EXIT_NOT_FOUND, client, command, fail, out, print_json, show_list
 
 COLUMNS = [("id", "id"), ("name", "name"), ("prefix", "prefix"), ("scopes", "scopes", 40),
-           ("expires", "expires_at", 19), ("last used", "last_used_at", 19), ("revoked", "revoked_at", 19)]  # fmt: skip
+           ("expires", "expires_at"), ("last used", "last_used_at"), ("revoked", "revoked_at")]  # fmt: skip
 
 
 @command

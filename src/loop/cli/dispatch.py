@@ -192,7 +192,7 @@ def templates_get(
     show_item(template, as_json=False, fields=["id", "slug", "name", "description", "conditions", "specificity",
                                                "projectId", "activeVersionId"])  # fmt: skip
     show_list(versions, [("id", "id"), ("version", "version"), ("status", "status"), ("changelog", "changelog", 40),
-                         ("created", "createdAt", 19)], as_json=False, empty="No versions.")  # fmt: skip
+                         ("created", "createdAt")], as_json=False, empty="No versions.")  # fmt: skip
 
 
 @templates.command("create")

@@ -24,7 +24,7 @@ from loop.cli.remote import (
 from loop.client import NotFound
 
 ISSUE_COLUMNS = [("#", "number"), ("id", "id"), ("type", "type"), ("title", "title", 50), ("status", "status"),
-                 ("pri", "priority"), ("project", "projectId"), ("created", "createdAt", 19)]  # fmt: skip
+                 ("pri", "priority"), ("project", "projectId"), ("created", "createdAt")]  # fmt: skip
 ISSUE_FIELDS = ["id", "number", "title", "type", "status", "priority", "projectId", "parentId", "description",
                 "labels", "children", "relations", "commentCount", "agentSummary", "completedAt", "createdAt",
                 "updatedAt"]  # fmt: skip
@@ -201,7 +201,7 @@ def comments_list(
         rows.append(top)
         rows.extend({**r, "body": "  ↳ " + r["body"]} for r in _flatten(top.get("replies") or []))
     show_list({"data": rows}, [("id", "id"), ("author", "authorName"), ("body", "body", 70),
-                               ("created", "createdAt", 19)], as_json=False, empty="No comments.")  # fmt: skip
+                               ("created", "createdAt")], as_json=False, empty="No comments.")  # fmt: skip
 
 
 def _flatten(replies: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -464,7 +464,7 @@ def goals_update(
 
 # -- signals -----------------------------------------------------------------------------------------------------
 SIGNAL_COLUMNS = [("id", "id"), ("source", "source"), ("type", "type"), ("severity", "severity"),
-                  ("title", "title", 50), ("issue", "issueId"), ("created", "createdAt", 19)]  # fmt: skip
+                  ("title", "title", 50), ("issue", "issueId"), ("created", "createdAt")]  # fmt: skip
 
 
 @command

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import Annotated, Any, TypeVar
@@ -32,7 +34,8 @@ EXIT_ERROR, EXIT_USAGE, EXIT_AUTH, EXIT_NOT_FOUND, EXIT_INVALID, EXIT_UNREACHABL
     7,
 )
 
-out = Console(soft_wrap=False)
+# Piped output (``| grep``, ``| less``) is not cut at 80 columns; scripts should use --json anyway.
+out = Console(soft_wrap=False, width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160)
 err = Console(stderr=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (for scripts) instead of a table")]
@@ -138,6 +141,10 @@ def _cell(value: Any, width: int | None = None) -> str:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    if isinstance(value, str) and _TIMESTAMP.match(value):
+        return value[:16].replace("T", " ")
     if isinstance(value, list):
         text = ", ".join(_cell(v) for v in value)
     elif isinstance(value, dict):
@@ -150,13 +157,47 @@ def _cell(value: Any, width: int | None = None) -> str:
 
 
 Column = tuple[str, str] | tuple[str, str, int]
+_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
 
 def table(rows: Iterable[dict[str, Any]], columns: Sequence[Column], *, title: str | None = None) -> Table:
-    grid = Table(*[c[0] for c in columns], title=title, title_justify="left")
+    rows = list(rows)
+    columns = _fit(rows, list(columns), out.width)
+    texts = [c for c in columns if len(c) > 2]
+    spare = out.width - 1 - sum(_need(rows, c) for c in columns if len(c) <= 2) - 3 * len(texts)
+    text_width = max(12, spare // max(1, len(texts)))
+    grid = Table(title=title, title_justify="left")
+    for column in columns:
+        if column[0] == "id":  # ids are copied from tables: never cut them
+            grid.add_column(column[0], no_wrap=True, min_width=36)
+        elif len(column) > 2:  # free text takes the room that is left
+            grid.add_column(column[0], no_wrap=True, overflow="ellipsis", max_width=text_width)
+        else:
+            grid.add_column(column[0], no_wrap=True, overflow="ellipsis", min_width=len(column[0]))
     for row in rows:
         grid.add_row(*[_cell(_get(row, c[1]), c[2] if len(c) > 2 else None) for c in columns])  # type: ignore[misc]
     return grid
+
+
+def _need(rows: list[dict[str, Any]], column: Column) -> int:
+    """Columns a column takes, borders included (free text: its minimum)."""
+    if column[0] == "id":
+        return 36 + 3
+    if len(column) > 2:
+        return 15
+    cells = [len(_cell(_get(row, column[1]))) for row in rows]
+    return max([len(column[0]), *cells]) + 3
+
+
+def _fit(rows: list[dict[str, Any]], columns: list[Column], width: int) -> list[Column]:
+    """Drop trailing minor columns (never the id or the free text) until the table fits the terminal."""
+
+    while sum(_need(rows, c) for c in columns) + 1 > width:
+        minor = [c for c in columns if c[0] != "id" and len(c) <= 2]
+        if len(minor) <= 1:
+            break
+        columns.remove(minor[-1])
+    return columns
 
 
 def _get(row: dict[str, Any], key: str) -> Any:
