@@ -40,7 +40,11 @@ def test_next_claims_one_issue_and_prints_its_prompt(loop, tmp_path):
     assert preview["prompt"].startswith(f"Work on #{first['number']}: Urgent one")
     assert loop.json("issues", "get", first["id"])["status"] == "todo"  # a preview claims nothing
 
-    claim = loop.json("next", "--project", project["id"], "--agent", "cli-test")
+    claim = loop.json(
+        "next", "--project", project["id"], "--agent", "cli-test", "--idempotency-key", "k-cli-1"
+    )
+    repeated = loop.json("next", "--project", project["id"], "--idempotency-key", "k-cli-1")
+    assert repeated["issue"]["id"] == claim["issue"]["id"]  # a lost answer is recovered, nothing more claimed
     assert claim["issue"]["id"] == first["id"] and claim["prompt"].startswith("Work on #")
     assert claim["meta"]["templateSlug"] == "cli-busy"
     assert loop.json("issues", "get", first["id"])["status"] == "in_progress"
@@ -69,3 +73,8 @@ def test_next_claims_one_issue_and_prints_its_prompt(loop, tmp_path):
     assert shown["activeVersionId"] == v2["id"] and len(shown["versions"]) == 2
     loop("templates", "get", "missing", code=4)
     loop("release", "missing", code=4)
+
+
+def test_a_lost_claim_answer_prints_how_to_recover_it(loop):
+    lost = loop("next", env={"LOOP_URL": "http://127.0.0.1:9"}, code=6)
+    assert "loop next --idempotency-key " in lost.stderr and "cannot reach" in lost.stderr

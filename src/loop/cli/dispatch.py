@@ -16,6 +16,7 @@ from loop.cli.remote import (
     client,
     collect,
     command,
+    err,
     out,
     print_json,
     show_item,
@@ -37,6 +38,12 @@ def next_(
     prompt_only: Annotated[
         bool, typer.Option("--prompt", help="Print only the prompt (for piping to an agent)")
     ] = False,
+    key: Annotated[
+        str | None,
+        typer.Option(
+            "--idempotency-key", help="Repeat a claim whose answer was lost: the same key, the same issue"
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Claim the next ready issue and print it with its prompt. On an empty queue: "No issues ready", exit 0.
@@ -46,8 +53,18 @@ def next_(
 
     Example: loop next --agent claude --prompt | claude -p
     """
-    with client() as loop:
-        claim = loop.dispatch.claim(project_id=project, labels=label, agent_id=agent)
+    import uuid
+
+    from loop.client import LoopConnectionError, ServerError
+
+    key = key or str(uuid.uuid4())
+    try:
+        with client() as loop:
+            claim = loop.dispatch.claim(project_id=project, labels=label, agent_id=agent, idempotency_key=key)
+    except (LoopConnectionError, ServerError):
+        err.print(f"[yellow]The claim's answer was lost. To get the issue it may have claimed, run:[/yellow]\n"
+                  f"  loop next --idempotency-key {key}", highlight=False)  # fmt: skip
+        raise
     if claim is None:
         if as_json:
             print_json(None)
