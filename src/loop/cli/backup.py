@@ -211,7 +211,8 @@ async def import_org(
                 raise fail(
                     "this server's secret key differs from the exporting server's: tokens and stored webhook "
                     "secrets would stop working. Set LOOP_SECRET_KEY to the old server's key (the contents "
-                    "of its <data dir>/secret.key), or pass --ignore-secret to import anyway.",
+                    "of its <data dir>/secret.key) or copy that file into the new data directory, or pass "
+                    "--ignore-secret to import anyway.",
                     EXIT_INVALID,
                 )
             engine = database.engines.write
@@ -219,8 +220,9 @@ async def import_org(
             if current is None:
                 await migrate.upgrade(engine, revision)
             elif current != revision:
-                raise fail(f"the target database is at revision {current}, the export at {revision}: "
-                           "import into a new, empty database", EXIT_INVALID)  # fmt: skip
+                raise fail(f"the target database already has Loop's tables (revision {current}; the export is at "
+                           f"{revision}): import into a new, empty database — `loop import` creates the tables",
+                           EXIT_INVALID)  # fmt: skip
             async with engine.connect() as conn:
                 busy = {}
                 for table in Base.metadata.sorted_tables:
