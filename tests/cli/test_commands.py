@@ -260,3 +260,16 @@ def test_global_url_and_token_options_and_full_ids_in_tables(loop):
                 env=no_env).stdout  # fmt: skip
     assert made["id"] in text  # not cut, even at 80 columns
     loop("--url", loop.server.url, "issues", "list", env=no_env, code=3)
+
+
+def test_config_commands_and_plain_output(loop, tmp_path):
+    no_env = {"LOOP_TOKEN": None, "LOOP_URL": None}
+    loop("config", "set", "url", loop.server.url + "/", env=no_env)
+    loop("config", "set", "token", loop.server.token, env=no_env)
+    assert loop("config", "get", "url", env=no_env).stdout.strip() == loop.server.url
+    assert loop.server.token not in loop("config", "list", env=no_env).stdout
+    loop("config", "set", "colour", "blue", env=no_env, code=2)
+    made = loop.json("labels", "create", "--name", "plain-label", "--color", "#123456", env=no_env)
+    lines = loop("--plain", "labels", "list", "--all", env=no_env).stdout.splitlines()
+    assert f"{made['id']}\tplain-label\t#123456" in lines
+    loop("labels", "delete", made["id"], env=no_env)

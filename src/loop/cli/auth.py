@@ -93,6 +93,52 @@ def logout() -> None:
     out.print("logged out" if removed else "nothing saved")
 
 
+config_app = typer.Typer(help="Read and change the saved client settings (url, token).", no_args_is_help=True)
+
+
+@config_app.command("set")
+def config_set(
+    key: Annotated[str, typer.Argument(help="url | token")],
+    value: Annotated[str, typer.Argument(help="The new value")],
+) -> None:
+    """Save one setting without checking it (`loop auth login` checks).
+
+    Example: loop config set url https://loop.example.com
+    """
+    if key not in ("url", "token"):
+        err.print(f"[red]error:[/red] unknown setting {key!r}: url or token")
+        raise typer.Exit(2)
+    values = config.read_file()
+    values[key] = value.rstrip("/") if key == "url" else value
+    path = config.write_file(values)
+    out.print(f"{key} saved in {path}", highlight=False)
+
+
+@config_app.command("get")
+def config_get(key: Annotated[str, typer.Argument(help="url | token")]) -> None:
+    """Print one saved setting (the token masked).
+
+    Example: loop config get url
+    """
+    value = config.read_file().get(key)
+    if value is None:
+        err.print(f"[red]error:[/red] {key} is not set")
+        raise typer.Exit(1)
+    typer.echo(config.mask(value) if key == "token" else value)
+
+
+@config_app.command("list")
+def config_list() -> None:
+    """Print the saved settings and the file they are in.
+
+    Example: loop config list
+    """
+    values = config.read_file()
+    out.print(f"file   {config.config_path()}", highlight=False)
+    out.print(f"url    {values.get('url', '(not set)')}", highlight=False)
+    out.print(f"token  {config.mask(values.get('token'))}", highlight=False)
+
+
 def completions(
     shell: Annotated[
         str | None, typer.Argument(help="bash | zsh | fish | powershell (default: from $SHELL)")

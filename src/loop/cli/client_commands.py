@@ -16,13 +16,17 @@ def _options(
     token: Annotated[
         str | None, typer.Option("--token", help="API token for client commands (env LOOP_TOKEN)")
     ] = None,
+    plain: Annotated[
+        bool, typer.Option("--plain", help="Lists as tab-separated lines, no table or colour")
+    ] = False,
 ) -> None:
-    remote.set_globals(url, token)
+    remote.set_globals(url, token, plain=plain)
 
 
 def register(app: typer.Typer) -> None:
     app.callback()(_options)
     app.add_typer(auth.app, name="auth")
+    app.add_typer(auth.config_app, name="config")
     app.add_typer(engine.issues, name="issues")
     app.add_typer(engine.comments, name="comments")
     app.add_typer(engine.relations, name="relations")

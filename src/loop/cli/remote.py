@@ -43,11 +43,11 @@ LimitOpt = Annotated[int, typer.Option("--limit", min=1, max=200, help="Items pe
 OffsetOpt = Annotated[int, typer.Option("--offset", min=0, help="Items to skip")]
 AllOpt = Annotated[bool, typer.Option("--all", help="Fetch every page (ignores --limit/--offset)")]
 
-_state: dict[str, str | None] = {"url": None, "token": None}
+_state: dict[str, Any] = {"url": None, "token": None, "plain": False}
 
 
-def set_globals(url: str | None, token: str | None) -> None:
-    _state["url"], _state["token"] = url, token
+def set_globals(url: str | None, token: str | None, *, plain: bool = False) -> None:
+    _state["url"], _state["token"], _state["plain"] = url, token, plain
 
 
 def use_api(local: bool, *store_options: object) -> bool:
@@ -215,6 +215,10 @@ def show_list(
         print_json(data)
         return
     rows = data.get(key, []) if isinstance(data, dict) else list(data)
+    if _state["plain"]:
+        for row in rows:
+            sys.stdout.write("\t".join(_cell(_get(row, c[1])).replace("\t", " ") for c in columns) + "\n")
+        return
     if not rows:
         out.print(empty)
         return
