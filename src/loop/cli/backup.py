@@ -14,6 +14,8 @@ import base64
 import hashlib
 import json
 import zipfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -144,6 +146,24 @@ async def _pick_org(conn: AsyncConnection, org: str | None) -> tuple[str, str]:
 
 
 # -- export ------------------------------------------------------------------------------------------------------
+@asynccontextmanager
+async def snapshot(database: Database) -> AsyncIterator[AsyncConnection]:
+    """One consistent view of the database for the whole export, without stopping the server's writers:
+    REPEATABLE READ on PostgreSQL, a read transaction on SQLite (WAL readers do not block writers)."""
+    if database.dialect == "postgresql":
+        async with database.engines.read.connect() as conn:
+            conn = await conn.execution_options(isolation_level="REPEATABLE READ")
+            async with conn.begin():
+                yield conn
+        return
+    async with database.engines.read.connect() as conn:
+        await conn.exec_driver_sql("BEGIN")
+        try:
+            yield conn
+        finally:
+            await conn.exec_driver_sql("ROLLBACK")
+
+
 async def export_org(settings: Settings, target: Path, org: str | None) -> dict[str, Any]:
     database = Database(settings)
     try:
@@ -151,7 +171,7 @@ async def export_org(settings: Settings, target: Path, org: str | None) -> dict[
         revision = await migrate.current_revision(engine)
         if revision is None:
             raise fail("the database has no Loop schema (nothing to export)", EXIT_INVALID)
-        async with engine.connect() as conn:
+        async with snapshot(database) as conn:
             org_id, org_name = await _pick_org(conn, org)
             counts = await _counts(conn, org_id)
             files_root = _files_root(settings) / org_id
