@@ -273,3 +273,19 @@ def test_config_commands_and_plain_output(loop, tmp_path):
     lines = loop("--plain", "labels", "list", "--all", env=no_env).stdout.splitlines()
     assert f"{made['id']}\tplain-label\t#123456" in lines
     loop("labels", "delete", made["id"], env=no_env)
+
+
+def test_export_while_the_server_runs(loop, tmp_path):
+    import zipfile
+
+    from loop.client import LoopClient
+
+    loop.json("issues", "create", "Exported live")
+    with LoopClient(loop.server.url, loop.server.token) as sdk:
+        total = sdk.issues.list(includeDeleted=True, limit=1)["total"]
+    archive = tmp_path / "live.zip"
+    loop("export", "-o", str(archive), "--data-dir", str(loop.server.data_dir))
+    with zipfile.ZipFile(archive) as zf:
+        manifest = json.loads(zf.read("manifest.json"))
+    assert manifest["tables"]["issues"] == total
+    loop.json("issues", "create", "The server still writes")  # the export held nothing up
