@@ -201,3 +201,29 @@ async def test_a_retried_claim_returns_the_same_issue(app, account):
         other = await loop.dispatch.claim(project_id=project["id"])
         assert other["issue"]["id"] != first["issue"]["id"]
         assert (await loop.dispatch.queue(projectId=project["id"]))["total"] == 0
+
+
+async def test_real_rate_limit_is_retried_then_raised_with_retry_after(database_url, tmp_path):
+    from loop.app import create_app
+    from tests.conftest import Factory, empty_all_tables, make_settings
+
+    app = create_app(make_settings(database_url, tmp_path, rate_limit_enabled=True))
+    async with app.router.lifespan_context(app):
+        try:
+            acc = await Factory(app).account(rate_limit="1/minute")
+            calls = []
+
+            class Counting(httpx2.ASGITransport):
+                async def handle_async_request(self, request):
+                    calls.append(request.url.path)
+                    return await super().handle_async_request(request)
+
+            async with AsyncLoopClient("http://testserver", acc.token, transport=Counting(app=app),
+                                       max_retries=1, backoff=0, max_backoff=0.01) as loop:  # fmt: skip
+                assert (await loop.labels.list())["total"] == 0
+                with pytest.raises(RateLimited) as limited:
+                    await loop.labels.list()
+            assert len(calls) == 3  # one answered, one refused and retried once
+            assert 1 <= limited.value.retry_after <= 60 and limited.value.error == "Rate limit exceeded"
+        finally:
+            await empty_all_tables(app)
