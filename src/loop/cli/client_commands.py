@@ -37,7 +37,7 @@ def register(app: typer.Typer) -> None:
     webhooks.signals_app.command("get")(engine.signals_get)
     app.add_typer(engine.triage, name="triage")
     app.command("status")(engine.status)
-    app.command("dashboard")(engine.status)
+    app.command("dashboard")(engine.dashboard)
     app.command("next")(dispatch.next_)
     app.command("queue")(dispatch.queue)
     app.command("heartbeat")(dispatch.heartbeat)

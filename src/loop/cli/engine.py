@@ -598,3 +598,11 @@ def status(as_json: JsonOpt = False) -> None:
     out.print("Goals: " + "  ".join(f"{k} {v}" for k, v in goals_.items()))
     if "dispatch" in stats:
         out.print("Dispatch: " + "  ".join(f"{k} {v}" for k, v in stats["dispatch"].items()))
+
+
+def dashboard(as_json: JsonOpt = False) -> None:
+    """The same overview as `loop status` (the name the engine's own CLI uses).
+
+    Example: loop dashboard
+    """
+    status(as_json=as_json)
