@@ -10,7 +10,9 @@ from loop.jobs.cli import worker
 
 app = typer.Typer(
     name="loop",
-    help="Loop: the server, and a client for every Loop API.",
+    help="Loop: the server, and a client for every Loop API. Client commands use the server and token saved "
+    "by `loop auth login`, or LOOP_URL / LOOP_TOKEN, or --url / --token. Exit codes: 0 ok, 1 error, 2 usage, "
+    "3 auth, 4 not found, 5 invalid or conflict, 6 unreachable, 7 rate limited.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
@@ -19,6 +21,10 @@ app.command("worker")(worker)
 app.add_typer(db.app, name="db")
 app.add_typer(tokens.app, name="tokens")
 webhooks.register(app)
+
+from loop.cli import client_commands  # noqa: E402  (after the server commands: it extends `loop signals`)
+
+client_commands.register(app)
 
 
 @app.command("version")

@@ -28,6 +28,7 @@ def print_welcome(settings: Settings, boot: Bootstrap | None) -> None:
     console.print(f"  API reference  {base}/docs")
     console.print(f"  OpenAPI        {base}/openapi.json")
     console.print(f"  Health         {base}/health")
+    console.print(f"  Dashboard      {base}/app")
     if boot is None:
         return
     console.print()

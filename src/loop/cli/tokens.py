@@ -1,4 +1,6 @@
-"""``loop tokens``: manage API tokens directly in the local store (no server needed)."""
+"""``loop tokens``: manage API tokens, through a server's API (when a token is configured: ``loop auth login``
+or ``LOOP_TOKEN``) or directly in the local store (``--local``, ``--data-dir``/``--database-url``/``--org``,
+or when no token is configured: no server needed)."""
 
 from __future__ import annotations
 
@@ -18,15 +20,22 @@ from loop.cli.common import (
     open_database,
     run,
 )
+from loop.cli.remote import use_api as _use_api
 from loop.core.clock import iso, utcnow
 from loop.core.errors import LoopError
 from loop.orgs.repository import OrgRepository
 from loop.tokens import service
 
-app = typer.Typer(help="Create, list and revoke API tokens in the local store.", no_args_is_help=True)
+app = typer.Typer(
+    help="Create, list and revoke API tokens (through the API when logged in, else in the local store).",
+    no_args_is_help=True,
+)
 
 OrgOption = Annotated[str | None, typer.Option("--org", help="Organisation id (default: the first one)")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")]
+LocalOption = Annotated[
+    bool, typer.Option("--local", help="Use the local store even when an API token is configured")
+]
 
 
 async def _org_id(session, org: str | None) -> str:  # type: ignore[no-untyped-def]
@@ -54,6 +63,7 @@ def create(
     ] = None,
     org: OrgOption = None,
     as_json: JsonOption = False,
+    local: LocalOption = False,
     data_dir: DataDirOption = None,
     database_url: DatabaseUrlOption = None,
 ) -> None:
@@ -61,6 +71,11 @@ def create(
 
     Example: loop tokens create --name "CI Pipeline" --preset read-all --expires-in-days 90
     """
+    if _use_api(local, org, user, data_dir, database_url):
+        from loop.cli.api_tokens import create_via_api
+
+        create_via_api(name, fmt, preset, scope, expires_in_days, rate_limit, as_json)
+        return
     settings = build_settings(data_dir, database_url)
 
     async def _go():  # type: ignore[no-untyped-def]
@@ -98,6 +113,7 @@ def list_(
     include_revoked: Annotated[bool, typer.Option("--all", help="Include revoked tokens")] = False,
     org: OrgOption = None,
     as_json: JsonOption = False,
+    local: LocalOption = False,
     data_dir: DataDirOption = None,
     database_url: DatabaseUrlOption = None,
 ) -> None:
@@ -105,6 +121,11 @@ def list_(
 
     Example: loop tokens list --all
     """
+    if _use_api(local, org, data_dir, database_url):
+        from loop.cli.api_tokens import list_via_api
+
+        list_via_api(include_revoked, as_json)
+        return
     settings = build_settings(data_dir, database_url)
 
     async def _go():  # type: ignore[no-untyped-def]
@@ -135,6 +156,7 @@ def list_(
 def revoke(
     token: Annotated[str, typer.Argument(help="The token's id, or its prefix as listed")],
     org: OrgOption = None,
+    local: LocalOption = False,
     data_dir: DataDirOption = None,
     database_url: DatabaseUrlOption = None,
 ) -> None:
@@ -142,6 +164,11 @@ def revoke(
 
     Example: loop tokens revoke tok_1a2b3c4d
     """
+    if _use_api(local, org, data_dir, database_url):
+        from loop.cli.api_tokens import revoke_via_api
+
+        revoke_via_api(token)
+        return
     settings = build_settings(data_dir, database_url)
 
     async def _go():  # type: ignore[no-untyped-def]

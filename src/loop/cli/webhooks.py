@@ -248,6 +248,13 @@ def list_signals(
 
     Example: loop signals list --source sentry --severity critical,high
     """
+    from loop.cli.remote import use_api
+
+    if use_api(False, org, data_dir, database_url):
+        from loop.cli.engine import signals_list
+
+        signals_list(source, severity, query, limit, as_json)
+        return
     settings = build_settings(data_dir, database_url)
 
     async def work(session: Any, database: Any) -> Any:
