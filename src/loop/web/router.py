@@ -1,0 +1,11 @@
+"""The dashboard under ``/app``: every page router, in matching order. Not part of the API's OpenAPI."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from loop.web import auth_pages
+
+router = APIRouter(include_in_schema=False)
+for module in (auth_pages,):
+    router.include_router(module.router, prefix="/app")
