@@ -136,3 +136,25 @@ async def test_tampered_cookie_is_refused(app, client, account):
     client.cookies.clear()
     client.cookies.set(SESSION_COOKIE, cookie[:-2] + ("00" if not cookie.endswith("00") else "11"))
     assert (await client.get("/app")).status_code == 303
+
+
+async def test_sign_in_attempts_are_rate_limited(tmp_path, database_url, factory):
+    import httpx2
+
+    from loop.app import create_app
+    from tests.conftest import make_settings
+
+    limited = create_app(
+        make_settings(database_url, tmp_path / "data", rate_limit_enabled=True, signin_rate_limit="3/minute")
+    )
+    async with limited.router.lifespan_context(limited):
+        user_account = await factory.account()
+        await give_password(limited, user_account.user)
+        transport = httpx2.ASGITransport(app=limited)
+        async with httpx2.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            for _ in range(3):
+                assert (await sign_in(http, user_account.user.email, "wrong guess")).status_code == 401
+            blocked = await sign_in(http, user_account.user.email, PASSWORD)
+            assert blocked.status_code == 429
+            assert "Too many sign-in attempts" in blocked.text and "Retry-After" in blocked.headers
+            assert (await http.get("/app")).status_code == 303

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
 from loop.core.clock import utcnow
+from loop.core.errors import RateLimited
 from loop.db.session import ReadSession, WriteSession
 from loop.issues import service as issues
 from loop.web.common import CurrentUser, PageRoute, is_secure, render
@@ -64,6 +65,17 @@ async def login(
             request, next_url=next_url, email=email, status=403,
             error="The sign-in form expired or did not come from this site. Please try again.",
         )  # fmt: skip
+    try:
+        await request.app.state.limiter.hit(
+            f"signin:{email.strip().lower()}", "starter", request.app.state.settings.signin_rate_limit
+        )
+    except RateLimited as exc:
+        response = _login_page(
+            request, next_url=next_url, email=email, status=429,
+            error="Too many sign-in attempts for this email. Wait a minute and try again.",
+        )  # fmt: skip
+        response.headers.update(exc.headers)
+        return response
     user = await check_password(session, email, password)
     started = await start_session(session, request.app.state.secret_key, user) if user else None
     if started is None:
