@@ -1,7 +1,7 @@
 """dashboard sign-in sessions
 
 Revision ID: 5e1f0c2a9b7d
-Revises: 0da1296ddc39
+Revises: c2c96a1bd490
 Create Date: 2026-11-24 05:30:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import loop.db.types
 
 revision: str = "5e1f0c2a9b7d"
-down_revision: str | Sequence[str] | None = "0da1296ddc39"
+down_revision: str | Sequence[str] | None = "c2c96a1bd490"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
