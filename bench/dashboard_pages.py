@@ -127,6 +127,8 @@ async def measure(app, ids: dict[str, str], repeat: int) -> list[tuple[str, floa
             "issues sort=priority": "/app/issues?sort=priority",
             "issue detail": f"/app/issues/{ids['issue']}",
             "issue edit": f"/app/issues/{ids['issue']}/edit",
+            "dispatch (queue)": "/app/dispatch",
+            "prompts": "/app/prompts",
             "settings": "/app/settings",
             "board": "/app/board",
             "feedback": "/app/feedback",

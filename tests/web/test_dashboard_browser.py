@@ -1,6 +1,6 @@
 """The dashboard in a real browser (Debian's Chromium through Playwright) against a real server process
 started by ``loop serve``: sign in with the first-start password, generate a token and use it against the API,
-revoke it and see the API refuse it, create an issue, move a card by dragging it, open an invoice PDF.
+revoke it and see the API refuse it, create an issue and see it in the dispatch queue, move a card by dragging it, open an invoice PDF.
 Screenshots of each main page go to ``tests/artifacts/screenshots/`` for review."""
 
 from __future__ import annotations
@@ -177,6 +177,18 @@ def test_dashboard_end_to_end(server):
             page.goto(f"{base}/app/issues")
             expect(page.locator("#issue-count")).to_contain_text("of 1 issues")
             _shot(page, "06-issues")
+
+            # the new todo issue is in the dispatch queue
+            page.get_by_role("link", name="Dispatch").click()
+            queue = page.locator("table[aria-describedby='queue']")
+            expect(queue).to_contain_text("Checkout button does nothing on Safari")
+            _shot(page, "06b-dispatch")
+            page.get_by_role("link", name="Prompts").click()
+            expect(page.get_by_role("heading", name="Prompt templates")).to_be_visible()
+            _shot(page, "06c-prompts")
+            page.locator("table a").first.click()
+            expect(page.get_by_role("heading", name="Versions (1)")).to_be_visible()
+            _shot(page, "06d-prompt-template")
 
             # Board: drag a card to the next column
             page.get_by_role("link", name="Board").click()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from loop.web import auth_pages, board_pages, issues_pages, settings_pages, time_pages
+from loop.web import auth_pages, board_pages, engine_pages, issues_pages, settings_pages, time_pages
 
 router = APIRouter(include_in_schema=False)
-for module in (auth_pages, settings_pages, issues_pages, board_pages, time_pages):
+for module in (auth_pages, settings_pages, issues_pages, board_pages, time_pages, engine_pages):
     router.include_router(module.router, prefix="/app")
