@@ -71,3 +71,28 @@ async def test_pdf_needs_a_session(client, account):
     inv = await invoice(client, account, issueDate="2026-05-01")
     response = await client.get(f"/app/invoices/{inv['id']}/pdf")
     assert response.status_code == 303
+
+
+async def test_pdf_preview_follows_every_change(app, client, account):
+    await signed_in(app, client, account)
+    inv = await invoice(
+        client, account, issueDate="2026-05-01",
+        lineItems=[{"description": "Design review", "quantity": "2", "rate": "100"}],
+    )  # fmt: skip
+
+    def text_of(response):
+        return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+
+    first = await client.get(f"/app/invoices/{inv['id']}/pdf")
+    assert "Design review" in text_of(first)
+    assert (await client.get(f"/app/invoices/{inv['id']}/pdf")).content == first.content  # served again
+    patched = await client.patch(
+        f"/v1/invoices/{inv['id']}",
+        json={"description": "Spring retainer"},
+        headers={"X-API-Key": account.token},
+    )
+    assert patched.status_code == 200, patched.text
+    team = await client.patch("/v1/team", json={"name": "Studio Lumen"}, headers={"X-API-Key": account.token})
+    assert team.status_code == 200, team.text
+    after = text_of(await client.get(f"/app/invoices/{inv['id']}/pdf"))
+    assert "Spring retainer" in after and "Studio Lumen" in after

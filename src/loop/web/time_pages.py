@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from datetime import date, timedelta
 from typing import Annotated, Any
 
+import anyio
+import orjson
 from fastapi import APIRouter, Query, Request, Response
 
 from loop.core.clock import utcnow
@@ -14,6 +17,8 @@ from loop.core.errors import BadRequest
 from loop.db.session import ReadSession
 from loop.invoices import rules, sending
 from loop.invoices import service as invoices
+from loop.invoices.pdf import render_invoice
+from loop.orgs.models import Organisation
 from loop.track import time_service
 from loop.web.common import CurrentUser, PageRoute, render
 
@@ -88,10 +93,38 @@ async def invoice_detail(request: Request, invoice_id: str, user: CurrentUser, s
     return render(request, "invoices/detail.html", invoice=invoice)
 
 
+class PdfCache:
+    """Recently rendered PDFs, keyed by a digest of everything the document shows (the invoice as the API
+    returns it and the organisation's name, address and bank details): any change makes a new key, so a
+    cached PDF is never stale. Rendering costs a few hundred milliseconds; the preview is opened often."""
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self.entries: OrderedDict[str, bytes] = OrderedDict()
+
+    async def get(self, session: Any, org_id: str, invoice: dict[str, Any]) -> bytes:
+        organisation = await session.get(Organisation, org_id)
+        shown = sending.organisation_to_api(organisation)
+        key = hashlib.sha256(
+            orjson.dumps([invoice, shown], default=str, option=orjson.OPT_SORT_KEYS)
+        ).hexdigest()
+        if key in self.entries:
+            self.entries.move_to_end(key)
+            return self.entries[key]
+        pdf = await anyio.to_thread.run_sync(render_invoice, invoice, shown)
+        self.entries[key] = pdf
+        while len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+        return pdf
+
+
 @router.get("/invoices/{invoice_id}/pdf", summary="The invoice as a PDF")
-async def invoice_pdf(invoice_id: str, user: CurrentUser, session: ReadSession):
+async def invoice_pdf(request: Request, invoice_id: str, user: CurrentUser, session: ReadSession):
     invoice = await invoices.get(session, user.org_id, invoice_id)
-    pdf = await sending.render_pdf(session, user.org_id, invoice)
+    cache = getattr(request.app.state, "dashboard_pdf_cache", None)
+    if cache is None:
+        cache = request.app.state.dashboard_pdf_cache = PdfCache()
+    pdf = await cache.get(session, user.org_id, invoice)
     return Response(
         pdf,
         media_type="application/pdf",
