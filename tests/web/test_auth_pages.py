@@ -158,3 +158,11 @@ async def test_sign_in_attempts_are_rate_limited(tmp_path, database_url, factory
             assert blocked.status_code == 429
             assert "Too many sign-in attempts" in blocked.text and "Retry-After" in blocked.headers
             assert (await http.get("/app")).status_code == 303
+
+
+async def test_unknown_dashboard_page_is_an_html_404(app, client, account):
+    await signed_in(app, client, account)
+    response = await client.get("/app/nothing/here")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "There is no such page" in response.text

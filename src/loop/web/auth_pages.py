@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
 from loop.core.clock import utcnow
-from loop.core.errors import RateLimited
+from loop.core.errors import NotFound, RateLimited
 from loop.db.session import ReadSession, WriteSession
 from loop.issues import service as issues
 from loop.web.common import CurrentUser, PageRoute, is_secure, render
@@ -110,3 +110,8 @@ async def home(request: Request, user: CurrentUser, session: ReadSession):
         session, user.org_id, issues.parse_filters(sort="-updated"), limit=8, offset=0
     )
     return render(request, "home.html", counts=counts, recent=recent)
+
+
+@router.get("/{path:path}", summary="Unknown dashboard page")
+async def unknown_page(path: str, user: CurrentUser):
+    raise NotFound("There is no such page in the dashboard")
