@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import httpx2
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 import loop.db.models  # noqa: F401
@@ -106,6 +107,11 @@ async def seed(app, count: int) -> dict[str, str]:
                 json={"taskName": f"Task {n}", "durationSeconds": 1800, "date": today},
                 headers=headers,
             )
+    if database.dialect == "postgresql":
+        # As autovacuum would have done on a live database (the SQLite store gets no statistics).
+        async with database.engines.write.connect() as conn:
+            await conn.execute(text("ANALYZE"))
+            await conn.commit()
     return {"issue": first_id, "invoice": invoice["id"]}
 
 
