@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import and_, exists, func, select, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from loop.auth.principal import Principal
@@ -39,8 +40,17 @@ MAX_LABEL_FILTERS = 20
 
 @dataclass(frozen=True)
 class DispatchOptions:
-    lease_seconds: int
-    loop_url: str
+    """How long a claim's lease lasts, and the base URL prompts give the agent."""
+
+    lease_seconds: int = 1800
+    loop_url: str = "http://127.0.0.1:5667"
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> DispatchOptions:
+        return cls(lease_seconds=settings.dispatch_lease_s, loop_url=settings.base_url)
+
+
+DEFAULT_OPTIONS = DispatchOptions()
 
 
 @dataclass(frozen=True)
@@ -144,7 +154,7 @@ async def _claim_view(session: AsyncSession, agent_session: AgentSession, issue:
 async def claim(
     session: AsyncSession,
     principal: Principal,
-    options: DispatchOptions,
+    options: DispatchOptions = DEFAULT_OPTIONS,
     *,
     project_id: str | None = None,
     labels: Sequence[str] | None = None,
@@ -157,6 +167,12 @@ async def claim(
     if idempotency_key is not None:
         if not 1 <= len(idempotency_key) <= 200:
             raise BadRequest("Invalid 'Idempotency-Key': 1 to 200 characters", code="validation_error")
+        if session.bind is not None and session.bind.dialect.name == "postgresql":
+            # Claims retried with one key run one after the other, so the retry finds the first claim.
+            await session.execute(
+                text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                {"key": f"dispatch-claim|{principal.credential_id}|{idempotency_key}"},
+            )
         earlier = await session.scalar(
             select(AgentSession).where(
                 AgentSession.org_id == org_id,
@@ -215,7 +231,15 @@ async def claim(
     )
     session.add(agent_session)
     issue.agent_session_id = agent_session.id
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError:
+        # The same Idempotency-Key is being used by a concurrent claim of this token: let it win.
+        raise Conflict(
+            "A claim with this Idempotency-Key is in progress; retry to receive it",
+            code="idempotency_conflict",
+        ) from None
     return await _claim_view(session, agent_session, issue)
 
 
@@ -271,7 +295,7 @@ async def _own_session(
     )
     if issue is None:
         raise NotFound(ISSUE_NOT_FOUND)
-    await expire_leases(session, org_id)
+    await expire_leases(session, org_id, force=True)
     agent_session = await active_session(session, org_id, issue_id)
     if agent_session is None:
         raise Conflict(
@@ -283,7 +307,7 @@ async def _own_session(
 
 
 async def heartbeat(
-    session: AsyncSession, principal: Principal, options: DispatchOptions, issue_id: str
+    session: AsyncSession, principal: Principal, issue_id: str, options: DispatchOptions = DEFAULT_OPTIONS
 ) -> dict[str, Any]:
     """Extend the caller's lease on the issue by the lease length, from now."""
     _issue, agent_session = await _own_session(session, principal, issue_id)
