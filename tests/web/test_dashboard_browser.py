@@ -48,7 +48,14 @@ def server(tmp_path):
         _stop(proc)
 
 
+UNLABELLED = """() => Array.from(document.querySelectorAll("input:not([type=hidden]), select, textarea, button"))
+  .filter(el => !(el.labels && el.labels.length) && !el.getAttribute("aria-label") && !el.textContent.trim())
+  .map(el => el.outerHTML.slice(0, 120))"""
+
+
 def _shot(page, name):
+    """Save a screenshot, and check on the way that every control on the page has an accessible name."""
+    assert page.evaluate(UNLABELLED) == [], f"controls without a label on {name}"
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
