@@ -124,3 +124,25 @@ async def test_tickets_from_card_and_feedback(app, client, account, other_accoun
         )
     ).json()["data"]
     assert (await client.get(f"/app/tickets/{their_ticket['id']}")).status_code == 404
+
+
+async def test_add_card_bad_input(app, client, account, other_account):
+    csrf = await signed_in(app, client, account)
+    dev = Dev(client, account)
+    _, lists = await dev.board()
+    _, their_lists = await Dev(client, other_account).board()
+    for data in (
+        {"list_id": lists[0]["id"], "title": "  "},
+        {"list_id": "", "title": "x"},
+        {"list_id": "no-such-list", "title": "x"},
+        {"list_id": their_lists[0]["id"], "title": "sneaky"},
+    ):
+        response = await client.post("/app/board/cards", data={"csrf_token": csrf, **data})
+        assert response.status_code == 400, data
+        assert response.headers["content-type"].startswith("text/html")
+    for board_list in (*lists, *their_lists):
+        owner = account if board_list in lists else other_account
+        assert await _cards(Dev(client, owner), board_list["id"]) == []
+    missing = await client.post("/app/board/cards/no-such-card/ticket", data={"csrf_token": csrf})
+    assert missing.status_code == 404
+    assert (await client.get("/app/tickets/no-such-ticket")).status_code == 404
