@@ -35,7 +35,8 @@ async def test_queue_in_claim_order_and_claims(app, client, account):
     assert "Urgent outage" in claimed_part
     assert re.search(r'data-testid="lease-left">\d+ min \d+ s<', page.text)
     assert "Queue (1 ready)" in page.text
-    assert urgent["id"]
+    detail = await client.get(f"/app/issues/{urgent['id']}")
+    assert "Agent attempts (1)" in detail.text and "lease until" in detail.text
 
 
 async def test_prompts_versions_promote_and_chart(app, client, account, other_account):

@@ -37,3 +37,27 @@ async def active_claims(session: AsyncSession, org_id: str, *, limit: int = 200)
         }
         for agent, number, title, status in rows
     ]
+
+
+async def attempts_on_issue(
+    session: AsyncSession, org_id: str, issue_id: str, *, limit: int = 20
+) -> list[dict[str, Any]]:
+    """The agent sessions that worked on an issue, newest first: who, when, and how each ended."""
+    rows = await session.scalars(
+        select(AgentSession)
+        .where(AgentSession.org_id == org_id, AgentSession.issue_id == issue_id)
+        .order_by(AgentSession.claimed_at.desc(), AgentSession.id.desc())
+        .limit(limit)
+    )
+    return [
+        {
+            "agentId": agent.agent_id,
+            "status": agent.status,
+            "outcome": agent.outcome,
+            "reason": agent.reason,
+            "claimedAt": agent.claimed_at,
+            "endedAt": agent.ended_at,
+            "leaseExpiresAt": agent.lease_expires_at,
+        }
+        for agent in rows
+    ]

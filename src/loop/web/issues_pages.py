@@ -12,6 +12,7 @@ from fastapi import APIRouter, Form, Query, Request
 
 from loop.core.errors import BadRequest, LoopError
 from loop.db.session import ReadSession, WriteSession
+from loop.dispatch.claims import attempts_on_issue
 from loop.issues import comments, relations, service
 from loop.issues.models import ISSUE_STATUSES, ISSUE_TYPES
 from loop.labels import service as labels
@@ -176,6 +177,7 @@ async def issue_detail(request: Request, issue_id: str, user: CurrentUser, sessi
     detail = await service.issue_detail(session, user.org_id, issue_id)
     threads, comment_total = await comments.list_threads(session, user.org_id, issue_id, limit=100, offset=0)
     blockers = await relations.open_blockers(session, user.org_id, issue_id)
+    attempts = await attempts_on_issue(session, user.org_id, issue_id)
     pretty = {
         key: json.dumps(detail[key], indent=2, default=str)
         for key in ("signalPayload", "hypothesis")
@@ -183,7 +185,7 @@ async def issue_detail(request: Request, issue_id: str, user: CurrentUser, sessi
     }
     return render(
         request, "issues/detail.html", issue=detail, threads=threads, comment_total=comment_total,
-        blockers=blockers, pretty=pretty, priorities=dict(PRIORITIES),
+        blockers=blockers, pretty=pretty, priorities=dict(PRIORITIES), attempts=attempts,
     )  # fmt: skip
 
 
