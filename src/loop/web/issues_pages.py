@@ -135,9 +135,6 @@ def _form_values(
     }
 
 
-IssueForm = dict[str, Any]
-
-
 @router.get("/issues/new", summary="New issue")
 async def new_issue(request: Request, user: CurrentUser, session: ReadSession, parent: str | None = None):
     form = {"type": "task", "status": "triage", "priority": 0, "parent_id": parent or "", "label_ids": []}
