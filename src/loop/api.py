@@ -30,6 +30,7 @@ from loop.system.endpoints import router as system_router
 from loop.tickets.endpoints import router as tickets_router
 from loop.tokens.endpoints import router as tokens_router
 from loop.track.endpoints import router as track_router
+from loop.web.router import router as web_router
 from loop.widget.endpoints import router as widget_router
 
 
@@ -63,3 +64,4 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(team_router)
     app.include_router(pay_page_router)  # /pay/{token}: public, the signed token is the authorisation
     app.include_router(signals_router)
+    app.include_router(web_router)

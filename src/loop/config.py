@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     files_dir: Path | None = None
     file_url_ttl_s: int = 3600
     widget_rate_limit: str = "30/minute;1000/day"
+    # Dashboard sign-in attempts per email address (slows password guessing; applies when rate limits are on).
+    signin_rate_limit: str = "10/minute;100/day"
 
     # Ticket generation through an OpenAI-compatible chat-completions endpoint; the built-in generator
     # is used when base URL and model are not both set.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from loop import __version__
-from loop.cli import db, serve, tokens, webhooks
+from loop.cli import db, serve, tokens, users, webhooks
 from loop.jobs.cli import worker
 
 app = typer.Typer(
@@ -20,6 +20,7 @@ app.command("serve")(serve.serve)
 app.command("worker")(worker)
 app.add_typer(db.app, name="db")
 app.add_typer(tokens.app, name="tokens")
+app.add_typer(users.app, name="users")
 webhooks.register(app)
 
 from loop.cli import client_commands  # noqa: E402  (after the server commands: it extends `loop signals`)

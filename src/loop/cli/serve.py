@@ -14,12 +14,20 @@ from loop.cli.common import DatabaseUrlOption, build_settings, console, fail, op
 from loop.config import Settings
 from loop.core.errors import LoopError
 from loop.orgs.service import Bootstrap, bootstrap
+from loop.web.passwords import generate_password
+from loop.web.sessions import set_password
 
 
 async def prepare(settings: Settings) -> Bootstrap | None:
-    """Migrate when allowed, refuse to start on a schema this version does not know, bootstrap if empty."""
+    """Migrate when allowed, refuse to start on a schema this version does not know, bootstrap if empty.
+
+    On first start the owner also gets a generated dashboard password (returned once, never stored in clear)."""
     async with open_database(settings, ready=True) as database, database.write() as session:
-        return await bootstrap(session)
+        boot = await bootstrap(session)
+        if boot is not None:
+            boot.dashboard_password = generate_password()
+            await set_password(session, boot.owner, boot.dashboard_password)
+        return boot
 
 
 def print_welcome(settings: Settings, boot: Bootstrap | None) -> None:
@@ -37,6 +45,11 @@ def print_welcome(settings: Settings, boot: Bootstrap | None) -> None:
     console.print()
     # Plain prints: the token lines must never be wrapped or re-coloured (people copy them).
     print(f"Token: {boot.token}", flush=True)
+    if boot.dashboard_password:
+        print()
+        print(
+            f"Dashboard: {base}/app  sign in as {boot.owner.email} with password: {boot.dashboard_password}"
+        )
     print()
     print("Next steps:")
     print(f'  export LOOP_URL={base} LOOP_TOKEN="{boot.token}"')

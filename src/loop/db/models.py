@@ -29,6 +29,7 @@ from loop.signals.models import (
 )
 from loop.tickets.models import Ticket
 from loop.track.models import Section, Tag, TimeEntry, Todo, time_entry_tags, todo_tags
+from loop.web.models import WebSession
 
 __all__ = [
     "AgentSession",
@@ -69,6 +70,7 @@ __all__ = [
     "Todo",
     "TriageRule",
     "User",
+    "WebSession",
     "WebhookDelivery",
     "WebhookProjectMapping",
     "WebhookSecret",

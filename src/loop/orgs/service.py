@@ -56,6 +56,8 @@ class Bootstrap:
     organisation: Organisation
     owner: User
     token: str
+    # Set by ``loop serve`` on first start: printed once, only its hash is stored.
+    dashboard_password: str | None = None
 
 
 async def bootstrap(session: AsyncSession, *, owner_email: str = "owner@localhost") -> Bootstrap | None:
