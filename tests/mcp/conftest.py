@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -10,6 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ import pytest
 from mcp.client.streamable_http import streamable_http_client
 
 from loop.config import Settings
+from loop.core.clock import utcnow
 from loop.db.session import Database
 from loop.orgs import service as orgs
 from loop.tokens.service import create_token
@@ -34,6 +37,7 @@ class Seeded:
     throttled: str  # write-all, 3 requests a minute
     other: str  # write-all token of another organisation
     starter: str  # write-all token of an organisation on the starter plan
+    expired: str  # write-all, expired yesterday
 
 
 @dataclass
@@ -59,11 +63,13 @@ async def _seed(database_url: str, data_dir: Path) -> Seeded:
                 await orgs.add_member(session, org, user, "owner")
             return org, user
 
-        async def token(org: Any, user: Any, **kwargs: Any) -> str:
+        async def token(org: Any, user: Any, *, expired: bool = False, **kwargs: Any) -> str:
             async with database.write() as session:
-                _, raw = await create_token(
+                credential, raw = await create_token(
                     session, org_id=org.id, user_id=user.id, name="mcp test", **kwargs
                 )
+                if expired:
+                    credential.expires_at = utcnow() - timedelta(days=1)
             return raw
 
         org, user = await account()
@@ -77,6 +83,7 @@ async def _seed(database_url: str, data_dir: Path) -> Seeded:
             throttled=await token(org, user, rate_limit="3/minute"),
             other=await token(other_org, other_user),
             starter=await token(starter_org, starter_user),
+            expired=await token(org, user, expired=True),
         )
     finally:
         await database.dispose()
@@ -121,7 +128,7 @@ def stop(proc: subprocess.Popen[str]) -> str:
     return out or ""
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     tmp = tmp_path_factory.mktemp("mcp")
     data_dir = tmp / "data"
@@ -151,3 +158,39 @@ async def mcp_client(url: str, headers: dict[str, str] | None = None):
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def body(result: Any) -> Any:
+    """A tool result's JSON (success or Loop's error body)."""
+    assert len(result.content) == 1 and result.content[0].type == "text"
+    return json.loads(result.content[0].text)
+
+
+async def ok(client: Client, tool: str, arguments: dict[str, Any] | None = None) -> Any:
+    result = await client.call_tool(tool, arguments or {})
+    assert not result.is_error, result.content[0].text
+    return body(result)
+
+
+async def fails(
+    client: Client, tool: str, arguments: dict[str, Any], status: int, code: str
+) -> dict[str, Any]:
+    result = await client.call_tool(tool, arguments)
+    assert result.is_error, result.content[0].text
+    error = body(result)
+    assert (error["status"], error["code"]) == (status, code), error
+    assert isinstance(error["error"], str) and error["error"]
+    return error
+
+
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": "2025-06-18",
+        "capabilities": {},
+        "clientInfo": {"name": "raw", "version": "0"},
+    },
+}
+MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
