@@ -8,6 +8,7 @@ from loop.boards.endpoints import router as boards_router
 from loop.clients.developer_endpoints import router as developer_clients_router
 from loop.clients.invoicing_endpoints import router as invoice_clients_router
 from loop.discussion.endpoints import router as discussion_router
+from loop.dispatch.endpoints import router as dispatch_router
 from loop.feedback.endpoints import router as feedback_router
 from loop.goals.endpoints import router as goals_router
 from loop.inbox.endpoints import drafts as drafts_router
@@ -19,6 +20,8 @@ from loop.labels.endpoints import router as labels_router
 from loop.projects.developer_endpoints import router as developer_projects_router
 from loop.projects.engine_endpoints import router as engine_projects_router
 from loop.projects.track_endpoints import router as track_projects_router
+from loop.prompts.endpoints import reviews_router as prompt_reviews_router
+from loop.prompts.endpoints import router as templates_router
 from loop.signals.endpoints import router as signals_router
 from loop.storage.endpoints import router as files_router
 from loop.system.endpoints import router as system_router
@@ -37,6 +40,9 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(labels_router)
     app.include_router(engine_projects_router)
     app.include_router(goals_router)
+    app.include_router(templates_router)
+    app.include_router(prompt_reviews_router)
+    app.include_router(dispatch_router)
     # developer API
     app.include_router(developer_projects_router)
     app.include_router(developer_clients_router)

@@ -89,6 +89,8 @@ class Settings(BaseSettings):
     # once the lease has run out.
     jobs_lease_s: float = Field(60.0, gt=0)
     # Finished and failed jobs are deleted after this long.
+    # How long a dispatch claim holds its issue without a heartbeat before the issue returns to the queue.
+    dispatch_lease_s: int = Field(1800, ge=1, le=7 * 24 * 3600)
     jobs_retention_s: int = 7 * 24 * 3600
 
     # Outgoing email (draft delivery). Empty host: drafts asked to be sent are kept as "queued".

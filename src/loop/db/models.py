@@ -7,6 +7,7 @@ from loop.auth.models import Credential
 from loop.boards.models import BoardList, Card
 from loop.clients.models import Client
 from loop.discussion.models import DiscussionComment
+from loop.dispatch.models import AgentSession
 from loop.feedback.models import Feedback
 from loop.goals.models import Goal
 from loop.inbox.models import Draft, DraftAttachment, ReportExport
@@ -16,6 +17,7 @@ from loop.jobs.models import Job
 from loop.labels.models import Label
 from loop.orgs.models import Membership, Organisation, OrgCounter, User
 from loop.projects.models import Project, ProjectMember
+from loop.prompts.models import PromptReview, PromptTemplate, PromptVersion
 from loop.signals.models import (
     Signal,
     SignalFingerprint,
@@ -29,6 +31,7 @@ from loop.tickets.models import Ticket
 from loop.track.models import Section, Tag, TimeEntry, Todo, time_entry_tags, todo_tags
 
 __all__ = [
+    "AgentSession",
     "BoardList",
     "Card",
     "Client",
@@ -52,6 +55,9 @@ __all__ = [
     "Organisation",
     "Project",
     "ProjectMember",
+    "PromptReview",
+    "PromptTemplate",
+    "PromptVersion",
     "ReportExport",
     "Section",
     "Signal",

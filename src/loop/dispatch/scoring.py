@@ -12,7 +12,8 @@ common to every row, so each issue stores one key that never changes while it wa
 
     sort_key = static × DAY_US − todo_since_µs        (an integer: exact, fits a 64-bit column)
 
-An index on ``(sort_key DESC, todo_since, number, id)`` then serves the claim without scoring any row. Ties
+The column ``issues.sort_key`` stores ``queue_key`` = −sort_key, so an ascending index on
+``(org_id, sort_key, todo_since, number, id)`` serves the claim without scoring any row. Ties
 (equal score) go to the issue that has waited longest, then the lowest number, then the lowest id.
 """
 
@@ -70,6 +71,13 @@ def sort_key(static: int, todo_since: datetime) -> int:
     """The stored ordering key: higher is dispatched first. Equals ``DAY_US × (score(now) − days(now))`` for
     every ``now``, so it orders exactly as the full score does."""
     return static * DAY_US - epoch_us(todo_since)
+
+
+def queue_key(static: int, todo_since: datetime) -> int:
+    """The value stored in ``issues.sort_key``: ``−sort_key``, so that the queue is an all-ascending order
+    ``(sort_key, todo_since, number, id)`` that a plain ascending index serves on every database (lower is
+    claimed first)."""
+    return -sort_key(static, todo_since)
 
 
 def queue_order(

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from loop.core.clock import utcnow
 from loop.core.errors import BadRequest, NotFound, Unprocessable
+from loop.dispatch import keys as dispatch_keys
 from loop.goals.models import DIRECTIONS, GOAL_STATUSES, Goal
 from loop.goals.repository import GoalRepository
 from loop.projects.repository import ProjectRepository
@@ -156,6 +157,7 @@ async def create_goal(
         )
     )
     await session.flush()
+    await dispatch_keys.refresh_projects(session, org_id, [project_id])
     return goal
 
 
@@ -171,10 +173,12 @@ async def update_goal(session: AsyncSession, org_id: str, goal_id: str, changes:
             await _check_project(session, org_id, project_id)
         if project_id != goal.project_id:
             goal.linked_at = utcnow() if project_id else None
+    old_project = goal.project_id
     for field, value in changes.items():
         setattr(goal, field, value)
     goal.updated_at = utcnow()
     await session.flush()
+    await dispatch_keys.refresh_projects(session, org_id, [old_project, goal.project_id])
     return goal
 
 
@@ -182,6 +186,7 @@ async def delete_goal(session: AsyncSession, org_id: str, goal_id: str) -> None:
     goal = await get_goal(session, org_id, goal_id)
     goal.deleted_at = utcnow()
     await session.flush()
+    await dispatch_keys.refresh_projects(session, org_id, [goal.project_id])
 
 
 async def get_goal_for_link(session: AsyncSession, org_id: str, goal_id: str) -> Goal:
@@ -197,15 +202,18 @@ async def attach_to_project(session: AsyncSession, org_id: str, goal_id: str, pr
     one project at a time, so it leaves any project it was attached to."""
     goal = await get_goal_for_link(session, org_id, goal_id)
     now = utcnow()
+    old_project = goal.project_id
     goal.project_id = project_id
     goal.linked_at = now
     goal.updated_at = now
     await session.flush()
+    await dispatch_keys.refresh_projects(session, org_id, [old_project, project_id])
     return goal
 
 
 async def detach_project_goals(session: AsyncSession, org_id: str, project_id: str) -> None:
     await GoalRepository(session, org_id).detach_project(project_id)
+    await dispatch_keys.refresh_projects(session, org_id, [project_id])
 
 
 async def goals_of_projects(

@@ -6,7 +6,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from loop.core.clock import utcnow
@@ -28,6 +38,11 @@ def _live(column: str = "deleted_at") -> dict[str, Any]:
     return {"postgresql_where": clause, "sqlite_where": clause}
 
 
+def _queued() -> dict[str, Any]:
+    clause = text("sort_key IS NOT NULL")
+    return {"postgresql_where": clause, "sqlite_where": clause}
+
+
 class Issue(IdMixin, OrgMixin, TimestampMixin, Base):
     __tablename__ = "issues"
     __table_args__ = (
@@ -41,6 +56,27 @@ class Issue(IdMixin, OrgMixin, TimestampMixin, Base):
         Index("ix_issues_live_updated", "org_id", "updated_at", **_live()),
         Index("ix_issues_live_project", "org_id", "project_id", "status", **_live()),
         Index("ix_issues_live_parent", "org_id", "parent_id", **_live()),
+        # The dispatch queue: only dispatchable rows (todo, not deleted) carry a sort key, so the claim and
+        # the queue page walk this index in claim order (loop.dispatch.scoring).
+        Index(
+            "ix_issues_dispatch",
+            "org_id",
+            "sort_key",
+            "todo_since",
+            "number",
+            "id",
+            **_queued(),
+        ),
+        Index(
+            "ix_issues_dispatch_project",
+            "org_id",
+            "project_id",
+            "sort_key",
+            "todo_since",
+            "number",
+            "id",
+            **_queued(),
+        ),
     )
 
     # No index on org_id alone: every index above leads with it, and SQLite's planner (without statistics)
@@ -74,6 +110,8 @@ class Issue(IdMixin, OrgMixin, TimestampMixin, Base):
     pull_requests: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType(), nullable=True)
     # When the issue last entered ``todo`` (null while it is elsewhere): dispatch ages work from here.
     todo_since: Mapped[datetime | None] = mapped_column(nullable=True)
+    # The dispatch order (loop.dispatch.scoring.queue_key: lower is claimed first) while the issue is todo and not deleted, else null.
+    sort_key: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     # Set when the issue reaches done or canceled, cleared when it is reopened.
     completed_at: Mapped[datetime | None] = mapped_column(nullable=True)
     deleted_at: Mapped[datetime | None] = mapped_column(nullable=True)

@@ -23,6 +23,7 @@ from loop.core.clock import utcnow
 from loop.core.errors import BadRequest, NotFound, Unprocessable
 from loop.core.ids import new_id
 from loop.db.counters import next_value
+from loop.dispatch import keys as dispatch_keys
 from loop.issues.models import CLOSED_STATUSES, ISSUE_STATUSES, ISSUE_TYPES, Issue
 from loop.issues.repository import (
     API_KEYS,
@@ -314,6 +315,7 @@ async def create_issue(
         updated_at=now,
     )
     _enter_status(issue, status, now)
+    await dispatch_keys.refresh_issue(session, org_id, issue)
     repo.add(issue)
     await session.flush()
     if wanted_labels:
@@ -360,10 +362,16 @@ async def update_issue(
         if field in ("status", "label_ids"):
             continue
         setattr(issue, field, value)
+    previous_status = issue.status
     if "status" in changes and changes["status"] != issue.status:
         _enter_status(issue, changes["status"], now)
+    await dispatch_keys.refresh_issue(session, org_id, issue)
     issue.updated_at = now
     await session.flush()
+    if issue.status != previous_status:
+        from loop.dispatch.sessions import on_status_change
+
+        await on_status_change(session, org_id, issue, previous_status)
     return issue
 
 
@@ -376,6 +384,7 @@ async def delete_issue(session: AsyncSession, org_id: str, issue_id: str) -> Non
     now = utcnow()
     issue.deleted_at = now
     issue.updated_at = now
+    issue.sort_key = None
     await repo.detach_children(issue.id)
     await RelationRepository(session, org_id).delete_touching(issue.id)
     await session.flush()

@@ -19,7 +19,7 @@ Seeder = Callable[["AsyncSession", "Organisation"], Awaitable[None]]
 SEEDERS: list[Seeder] = []
 
 # Modules whose import registers a seeder.
-SEED_MODULES: tuple[str, ...] = ("loop.signals.seed",)
+SEED_MODULES: tuple[str, ...] = ("loop.signals.seed", "loop.prompts.seed")
 
 
 def load_seeders() -> list[Seeder]:

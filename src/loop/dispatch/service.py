@@ -1,0 +1,306 @@
+"""Dispatch: hand the most urgent ready issue to an agent, with its prompt, under a lease.
+
+The claim is one transaction: expire run-out leases, take the first row of the queue index (PostgreSQL:
+``FOR UPDATE SKIP LOCKED``, so concurrent claimers take different rows; SQLite: writers are serialised by
+``BEGIN IMMEDIATE``), mark it ``in_progress``, select its template and render the prompt, record the session.
+If rendering fails the whole transaction rolls back: the issue stays in the queue (§8 C6).
+
+An ``Idempotency-Key`` (per credential) makes a retried claim return the claim it already made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from loop.auth.principal import Principal
+from loop.core.clock import utcnow
+from loop.core.errors import BadRequest, Conflict, NotFound, Unprocessable
+from loop.core.ids import new_id
+from loop.dispatch import scoring
+from loop.dispatch.models import ACTIVE, AgentSession
+from loop.dispatch.sessions import active_session, end_session, expire_leases, requeue
+from loop.issues.models import Issue, IssueLabel
+from loop.issues.repository import open_blocker_exists
+from loop.issues.schemas import issue_to_api
+from loop.labels.models import Label
+from loop.prompts.errors import TemplateError
+from loop.prompts.hydrate import prompt_for_issue
+from loop.prompts.models import PromptTemplate, PromptVersion
+
+ISSUE_NOT_FOUND = "Issue not found"
+MAX_LABEL_FILTERS = 20
+
+
+@dataclass(frozen=True)
+class DispatchOptions:
+    lease_seconds: int
+    loop_url: str
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    project_id: str | None = None
+    labels: tuple[str, ...] = ()
+
+
+def parse_labels(raw: str | Sequence[str] | None) -> tuple[str, ...]:
+    """``labels=a,b`` (or repeated): the issue must carry every one of these label names."""
+    if raw is None:
+        return ()
+    parts = [raw] if isinstance(raw, str) else list(raw)
+    names = tuple(dict.fromkeys(p.strip() for part in parts for p in part.split(",") if p.strip()))
+    if len(names) > MAX_LABEL_FILTERS:
+        raise BadRequest(f"Invalid 'labels': at most {MAX_LABEL_FILTERS} names", code="validation_error")
+    return names
+
+
+def _queue_conditions(org_id: str, flt: QueueFilter) -> list[Any]:
+    conditions: list[Any] = [
+        Issue.org_id == org_id,
+        Issue.sort_key.is_not(None),
+        ~open_blocker_exists(Issue.id, org_id),
+    ]
+    if flt.project_id is not None:
+        conditions.append(Issue.project_id == flt.project_id)
+    for name in flt.labels:
+        conditions.append(
+            exists().where(
+                IssueLabel.issue_id == Issue.id,
+                Label.id == IssueLabel.label_id,
+                Label.org_id == org_id,
+                Label.deleted_at.is_(None),
+                func.lower(Label.name) == name.lower(),
+            )
+        )
+    return conditions
+
+
+QUEUE_ORDER = (Issue.sort_key, Issue.todo_since, Issue.number, Issue.id)
+
+
+async def _next_candidate(session: AsyncSession, org_id: str, flt: QueueFilter) -> Issue | None:
+    stmt = (
+        select(Issue)
+        .where(and_(*_queue_conditions(org_id, flt)))
+        .order_by(*QUEUE_ORDER)
+        .limit(1)
+        .with_for_update(skip_locked=True, of=Issue)
+    )
+    return await session.scalar(stmt)
+
+
+def session_to_api(s: AgentSession) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "issueId": s.issue_id,
+        "credentialId": s.credential_id,
+        "agentId": s.agent_id,
+        "templateId": s.template_id,
+        "versionId": s.version_id,
+        "status": s.status,
+        "outcome": s.outcome,
+        "reason": s.reason,
+        "claimedAt": s.claimed_at,
+        "heartbeatAt": s.heartbeat_at,
+        "leaseExpiresAt": s.lease_expires_at,
+        "endedAt": s.ended_at,
+    }
+
+
+async def _claim_view(session: AsyncSession, agent_session: AgentSession, issue: Issue) -> dict[str, Any]:
+    meta = None
+    if agent_session.version_id is not None:
+        template = await session.get(PromptTemplate, agent_session.template_id)
+        version = await session.get(PromptVersion, agent_session.version_id)
+        if template is not None and version is not None:
+            meta = {
+                "templateSlug": template.slug.split("~deleted~")[0],
+                "templateId": template.id,
+                "versionId": version.id,
+                "versionNumber": version.version,
+                "reviewUrl": "POST /api/prompt-reviews",
+            }
+    return {
+        "issue": {
+            "id": issue.id,
+            "number": issue.number,
+            "title": issue.title,
+            "type": issue.type,
+            "priority": issue.priority,
+            "status": issue.status,
+        },
+        "prompt": agent_session.prompt,
+        "meta": meta,
+        "session": session_to_api(agent_session),
+    }
+
+
+async def claim(
+    session: AsyncSession,
+    principal: Principal,
+    options: DispatchOptions,
+    *,
+    project_id: str | None = None,
+    labels: Sequence[str] | None = None,
+    idempotency_key: str | None = None,
+    agent_id: str | None = None,
+) -> dict[str, Any] | None:
+    """Claim the next ready issue; None when nothing is ready. Raises Unprocessable (nothing claimed) when
+    the chosen template fails to render."""
+    org_id = principal.org_id
+    if idempotency_key is not None:
+        if not 1 <= len(idempotency_key) <= 200:
+            raise BadRequest("Invalid 'Idempotency-Key': 1 to 200 characters", code="validation_error")
+        earlier = await session.scalar(
+            select(AgentSession).where(
+                AgentSession.org_id == org_id,
+                AgentSession.credential_id == principal.credential_id,
+                AgentSession.idempotency_key == idempotency_key,
+            )
+        )
+        if earlier is not None:
+            issue = await session.get(Issue, earlier.issue_id)
+            assert issue is not None
+            return await _claim_view(session, earlier, issue)
+    await expire_leases(session, org_id)
+    flt = QueueFilter(project_id=project_id, labels=tuple(labels or ()))
+    issue = await _next_candidate(session, org_id, flt)
+    if issue is None:
+        return None
+    now = utcnow()
+    queued_since = issue.todo_since
+    issue.status = "in_progress"
+    issue.todo_since = None
+    issue.sort_key = None
+    issue.completed_at = None
+    issue.updated_at = now
+    try:
+        prompt = await prompt_for_issue(
+            session, org_id, issue, loop_url=options.loop_url, lease_seconds=options.lease_seconds
+        )
+    except TemplateError as exc:
+        raise Unprocessable(
+            f"The prompt template for issue #{issue.number} failed to render: {exc}. The issue was not "
+            "claimed; fix or roll back the template version.",
+            code="template_render_failed",
+            issueId=issue.id,
+        ) from None
+    if prompt.version is not None:
+        await session.execute(
+            update(PromptVersion)
+            .where(PromptVersion.id == prompt.version.id)
+            .values(usage_count=PromptVersion.usage_count + 1)
+            .execution_options(synchronize_session=False)
+        )
+    agent_session = AgentSession(
+        id=new_id(),
+        org_id=org_id,
+        issue_id=issue.id,
+        credential_id=principal.credential_id,
+        agent_id=agent_id,
+        template_id=prompt.template.id if prompt.template and prompt.version else None,
+        version_id=prompt.version.id if prompt.version else None,
+        status=ACTIVE,
+        idempotency_key=idempotency_key,
+        prompt=prompt.text,
+        queued_since=queued_since,
+        claimed_at=now,
+        lease_expires_at=now + timedelta(seconds=options.lease_seconds),
+    )
+    session.add(agent_session)
+    issue.agent_session_id = agent_session.id
+    await session.flush()
+    return await _claim_view(session, agent_session, issue)
+
+
+# -- the queue ------------------------------------------------------------------------------------------------
+def _breakdown(row: Issue, now: Any) -> tuple[float, dict[str, float]]:
+    assert row.sort_key is not None and row.todo_since is not None
+    static = (scoring.epoch_us(row.todo_since) - row.sort_key) // scoring.DAY_US
+    pw = scoring.priority_weight(row.priority)
+    tb = scoring.type_bonus(row.type)
+    score = scoring.Score(
+        priority_weight=pw,
+        type_bonus=tb,
+        goal_bonus=int(static - pw - tb),
+        age_bonus=scoring.age_bonus(row.todo_since, now),
+    )
+    return score.total, score.breakdown()
+
+
+async def queue(
+    session: AsyncSession,
+    org_id: str,
+    *,
+    project_id: str | None = None,
+    labels: Sequence[str] | None = None,
+    limit: int,
+    offset: int,
+) -> tuple[list[dict[str, Any]], int]:
+    """The ready issues in exactly the order claims take them, with each score and its parts."""
+    await expire_leases(session, org_id)
+    flt = QueueFilter(project_id=project_id, labels=tuple(labels or ()))
+    conditions = _queue_conditions(org_id, flt)
+    total = await session.scalar(select(func.count()).select_from(Issue).where(and_(*conditions))) or 0
+    if total == 0 or offset >= total:
+        return [], total
+    rows = await session.scalars(
+        select(Issue).where(and_(*conditions)).order_by(*QUEUE_ORDER).limit(limit).offset(offset)
+    )
+    now = utcnow()
+    items = []
+    for row in rows:
+        score, breakdown = _breakdown(row, now)
+        items.append({"issue": issue_to_api(row), "score": score, "breakdown": breakdown})
+    return items, total
+
+
+# -- leases ----------------------------------------------------------------------------------------------------
+async def _own_session(
+    session: AsyncSession, principal: Principal, issue_id: str
+) -> tuple[Issue, AgentSession]:
+    org_id = principal.org_id
+    issue = await session.scalar(
+        select(Issue).where(Issue.org_id == org_id, Issue.id == issue_id, Issue.deleted_at.is_(None))
+    )
+    if issue is None:
+        raise NotFound(ISSUE_NOT_FOUND)
+    await expire_leases(session, org_id)
+    agent_session = await active_session(session, org_id, issue_id)
+    if agent_session is None:
+        raise Conflict(
+            "This issue has no active claim (its lease may have expired; claim it again)", code="not_claimed"
+        )
+    if agent_session.credential_id != principal.credential_id:
+        raise Conflict("This issue is claimed by another agent", code="claimed_by_other")
+    return issue, agent_session
+
+
+async def heartbeat(
+    session: AsyncSession, principal: Principal, options: DispatchOptions, issue_id: str
+) -> dict[str, Any]:
+    """Extend the caller's lease on the issue by the lease length, from now."""
+    _issue, agent_session = await _own_session(session, principal, issue_id)
+    now = utcnow()
+    agent_session.heartbeat_at = now
+    agent_session.lease_expires_at = now + timedelta(seconds=options.lease_seconds)
+    await session.flush()
+    return session_to_api(agent_session)
+
+
+async def release(
+    session: AsyncSession, principal: Principal, issue_id: str, *, reason: str | None = None
+) -> dict[str, Any]:
+    """Give the issue back: it returns to the queue with its age, and the session counts as not completed."""
+    issue, agent_session = await _own_session(session, principal, issue_id)
+    await end_session(session, agent_session, "released", reason=reason)
+    if issue.status == "in_progress":
+        await requeue(session, principal.org_id, issue, agent_session.queued_since)
+    await session.flush()
+    return session_to_api(agent_session)
