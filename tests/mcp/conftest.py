@@ -97,6 +97,9 @@ def start_server(data_dir: Path, database_url: str, port: int) -> subprocess.Pop
         LOOP_LOG_LEVEL="WARNING",
         LOOP_ACCESS_LOG="false",
         LOOP_JOBS_IN_PROCESS="false",
+        # room for the whole module's calls; the rate-limit test uses a token with its own small limit
+        LOOP_RATE_LIMIT_BUSINESS="100000/minute;1000000/day",
+        LOOP_RATE_LIMIT_STARTER="100000/minute;1000000/day",
     )
     return subprocess.Popen(
         [sys.executable, "-m", "loop", "serve", "--data-dir", str(data_dir), "--database-url", database_url,

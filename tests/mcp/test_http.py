@@ -10,12 +10,13 @@ from tests.mcp.conftest import INITIALIZE, MCP_HEADERS, bearer, fails, mcp_clien
 pytestmark = pytest.mark.slow
 
 REFERENCE_TOOLS = {
-    # the engine's MCP server's nine, less the two that need dispatch
-    "loop_complete_task", "loop_create_issue", "loop_update_issue", "loop_list_issues", "loop_get_issue",
+    # the engine's MCP server's nine, less the dashboard
+    "loop_get_next_task", "loop_complete_task", "loop_create_issue", "loop_update_issue", "loop_list_issues", "loop_get_issue",
     "loop_ingest_signal", "loop_create_comment",
 }  # fmt: skip
 LOOP_TOOLS = {
     "loop_add_relation", "loop_list_projects", "loop_list_goals",
+    "loop_heartbeat", "loop_release_task", "loop_submit_review",
     "loop_list_feedback", "loop_get_feedback", "loop_update_feedback",
     "loop_list_tickets", "loop_get_ticket", "loop_generate_ticket",
     "loop_list_cards", "loop_create_card", "loop_move_card", "loop_list_discussion", "loop_add_discussion_comment",
@@ -66,6 +67,8 @@ async def test_initialize_and_list_tools(live):
     signal = tools["loop_ingest_signal"].input_schema
     assert signal["required"] == ["source", "type", "payload"]
     assert signal["properties"]["severity"]["default"] == "medium"
+    assert set(tools["loop_get_next_task"].input_schema["properties"]) == {"projectId"}
+    assert tools["loop_get_next_task"].input_schema.get("required", []) == []
     assert tools["loop_get_issue"].annotations.read_only_hint is True
     assert tools["loop_create_issue"].annotations.read_only_hint is False
 
@@ -425,6 +428,70 @@ async def test_track_and_invoice_tools(live):
         await fails(theirs, "loop_get_invoice", {"invoiceId": invoice["id"]}, 404, "not_found")
 
 
+# -- dispatch ------------------------------------------------------------------------------------------------
+def _project(live, name: str) -> str:
+    with live.rest(live.tokens.owner) as rest:
+        return rest.post("/api/projects", json={"name": name}).json()["data"]["id"]
+
+
+async def test_dispatch_tools(live):
+    project_id = _project(live, "Dispatch")
+    async with mcp_client(live.url, bearer(live.tokens.owner)) as client:
+        empty = await client.call_tool("loop_get_next_task", {"projectId": project_id})
+        assert not empty.is_error
+        assert empty.content[0].text == "No tasks available. The dispatch queue is empty."
+
+        issue = await ok(
+            client, "loop_create_issue", {"title": "Ready work", "projectId": project_id, "priority": 1}
+        )
+        await ok(client, "loop_update_issue", {"issueId": issue["id"], "status": "todo"})
+        claimed = await ok(client, "loop_get_next_task", {"projectId": project_id})
+        assert claimed["issue"]["id"] == issue["id"] and claimed["issue"]["status"] == "in_progress"
+        assert isinstance(claimed["prompt"], str) and "Ready work" in claimed["prompt"]
+        assert claimed["meta"]["versionId"] and claimed["session"]["status"] == "active"
+
+        beat = await ok(client, "loop_heartbeat", {"issueId": issue["id"]})
+        assert beat["leaseExpiresAt"] >= claimed["session"]["leaseExpiresAt"]
+        released = await ok(client, "loop_release_task", {"issueId": issue["id"], "reason": "needs a human"})
+        assert (released["status"], released["reason"]) == ("released", "needs a human")
+        assert (await ok(client, "loop_get_issue", {"issueId": issue["id"]}))["status"] == "todo"
+
+        again = await ok(client, "loop_get_next_task", {"projectId": project_id})
+        assert again["issue"]["id"] == issue["id"]
+        await ok(client, "loop_complete_task", {"issueId": issue["id"], "outcome": "done"})
+        review = await ok(
+            client,
+            "loop_submit_review",
+            {"versionId": again["meta"]["versionId"], "issueId": issue["id"], "clarity": 4, "completeness": 5,
+             "relevance": 3, "feedback": "Fine"},
+        )  # fmt: skip
+        assert (review["clarity"], review["authorType"]) == (4, "agent")
+        bad = await client.call_tool(
+            "loop_submit_review",
+            {
+                "versionId": again["meta"]["versionId"],
+                "issueId": issue["id"],
+                "clarity": 9,
+                "completeness": 1,
+                "relevance": 1,
+            },
+        )
+        assert bad.is_error
+        await fails(
+            client,
+            "loop_submit_review",
+            {"versionId": "nope", "issueId": issue["id"], "clarity": 1, "completeness": 1, "relevance": 1},
+            404,
+            "not_found",
+        )
+
+    async with mcp_client(live.url, bearer(live.tokens.reader)) as reader:
+        await fails(reader, "loop_get_next_task", {"projectId": project_id}, 403, "insufficient_scope")
+    async with mcp_client(live.url, bearer(live.tokens.other)) as theirs:
+        await fails(theirs, "loop_heartbeat", {"issueId": issue["id"]}, 404, "not_found")
+        assert (await theirs.call_tool("loop_get_next_task", {})).content[0].text.startswith("No tasks")
+
+
 # -- the agent loop through MCP leaves what REST leaves -----------------------------------------------------
 def _state(rest, issue_id: str) -> dict:
     detail = rest.get(f"/api/issues/{issue_id}").json()["data"]
@@ -440,35 +507,63 @@ def _state(rest, issue_id: str) -> dict:
     }
 
 
+REVIEW = {"clarity": 4, "completeness": 3, "relevance": 5, "feedback": "Needed the repo layout"}
+
+
 async def test_agent_loop_matches_rest(live):
+    """claim → comment → complete → review, through MCP and through REST, in two projects."""
+    by_mcp, by_rest = _project(live, "Loop via MCP"), _project(live, "Loop via REST")
     async with mcp_client(live.url, bearer(live.tokens.owner)) as client:
-        task = await ok(client, "loop_create_issue", {"title": "Loop task", "priority": 2})
-        follow = await ok(client, "loop_create_issue", {"title": "Loop follow-up"})
+        task = await ok(
+            client, "loop_create_issue", {"title": "Loop task", "priority": 2, "projectId": by_mcp}
+        )
+        follow = await ok(client, "loop_create_issue", {"title": "Loop follow-up", "projectId": by_mcp})
         await ok(
             client,
             "loop_add_relation",
             {"issueId": follow["id"], "type": "blocked_by", "relatedIssueId": task["id"]},
         )
-        await ok(client, "loop_update_issue", {"issueId": task["id"], "status": "in_progress"})
+        await ok(client, "loop_update_issue", {"issueId": task["id"], "status": "todo"})
+        claimed = await ok(client, "loop_get_next_task", {"projectId": by_mcp})
+        assert claimed["issue"]["id"] == task["id"]
         await ok(client, "loop_create_comment", {"issueId": task["id"], "body": "Progress"})
         done = await ok(client, "loop_complete_task", {"issueId": task["id"], "outcome": "Shipped"})
+        mcp_review = await ok(
+            client,
+            "loop_submit_review",
+            {"versionId": claimed["meta"]["versionId"], "issueId": task["id"], **REVIEW},
+        )
     assert [i["id"] for i in done["unblockedIssues"]] == [follow["id"]]
 
     with live.rest(live.tokens.owner) as rest:
-        r_task = rest.post("/api/issues", json={"title": "Loop task", "type": "task", "priority": 2}).json()[
-            "data"
-        ]
-        r_follow = rest.post("/api/issues", json={"title": "Loop follow-up", "type": "task"}).json()["data"]
+        r_task = rest.post(
+            "/api/issues", json={"title": "Loop task", "type": "task", "priority": 2, "projectId": by_rest}
+        ).json()["data"]
+        r_follow = rest.post(
+            "/api/issues", json={"title": "Loop follow-up", "type": "task", "projectId": by_rest}
+        ).json()["data"]
         rest.post(
             f"/api/issues/{r_follow['id']}/relations",
             json={"type": "blocked_by", "relatedIssueId": r_task["id"]},
         )
-        rest.patch(f"/api/issues/{r_task['id']}", json={"status": "in_progress"})
+        rest.patch(f"/api/issues/{r_task['id']}", json={"status": "todo"})
+        r_claimed = rest.get("/api/dispatch/next", params={"projectId": by_rest}).json()
+        assert r_claimed["issue"]["id"] == r_task["id"]
         agent = {"authorName": "agent", "authorType": "agent"}
         rest.post(f"/api/issues/{r_task['id']}/comments", json={"body": "Progress", **agent})
         rest.patch(f"/api/issues/{r_task['id']}", json={"status": "done"})
         rest.post(f"/api/issues/{r_task['id']}/comments", json={"body": "Shipped", **agent})
+        rest_review = rest.post(
+            "/api/prompt-reviews",
+            json={"versionId": r_claimed["meta"]["versionId"], "issueId": r_task["id"], **REVIEW},
+        ).json()["data"]
 
         assert _state(rest, task["id"]) == _state(rest, r_task["id"])
         assert _state(rest, follow["id"]) == _state(rest, r_follow["id"])
         assert _state(rest, task["id"])["status"] == "done"
+        # the same prompt (but for the issue's own number and id), and the same review
+        assert claimed["meta"]["versionId"] == r_claimed["meta"]["versionId"]
+        drop = ("id", "issueId", "createdAt")
+        assert {k: v for k, v in mcp_review.items() if k not in drop} == {
+            k: v for k, v in rest_review.items() if k not in drop
+        }

@@ -26,13 +26,14 @@ from loop.core.clock import utcnow
 from loop.core.errors import LoopError
 from loop.core.jsonresp import json_response
 from loop.db.session import Database
-from loop.mcp import tools_developer, tools_engine, tools_track
+from loop.mcp import tools_developer, tools_dispatch, tools_engine, tools_track
 from loop.mcp.runtime import Runtime
 
 INSTRUCTIONS = """Loop is the team's issue tracker, feedback inbox and time/invoice book.
-Typical agent loop: find work (loop_list_issues, or loop_get_issue for details), comment as you go
-(loop_create_comment), record new work you discover (loop_create_issue, loop_add_relation), and finish
-with loop_complete_task, which reports the issues your work unblocked. Errors are JSON objects with
+Typical agent loop: claim work with loop_get_next_task (it comes with a prompt), comment as you go
+(loop_create_comment), record new work you discover (loop_create_issue, loop_add_relation), finish with
+loop_complete_task (it reports the issues your work unblocked) or give the issue back with
+loop_release_task, then rate the prompt with loop_submit_review. Errors are JSON objects with
 "error" (what went wrong), "code" and "status"."""
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
@@ -41,6 +42,7 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 def build_server(runtime: Runtime) -> MCPServer:
     server = MCPServer(name="loop", version=__version__, instructions=INSTRUCTIONS, log_level="WARNING")
     tools_engine.register(server, runtime)
+    tools_dispatch.register(server, runtime)
     tools_developer.register(server, runtime)
     tools_track.register(server, runtime)
     return server
