@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from loop.boards.endpoints import router as boards_router
 from loop.clients.developer_endpoints import router as developer_clients_router
 from loop.clients.invoicing_endpoints import router as invoice_clients_router
+from loop.dashboard.endpoints import router as dashboard_router
 from loop.discussion.endpoints import router as discussion_router
 from loop.dispatch.endpoints import router as dispatch_router
 from loop.feedback.endpoints import router as feedback_router
@@ -43,6 +44,7 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(templates_router)
     app.include_router(prompt_reviews_router)
     app.include_router(dispatch_router)
+    app.include_router(dashboard_router)
     # developer API
     app.include_router(developer_projects_router)
     app.include_router(developer_clients_router)

@@ -1,0 +1,1 @@
+"""The engine dashboard API: stats, activity chains, prompt health."""
