@@ -10,8 +10,8 @@ from tests.mcp.conftest import INITIALIZE, MCP_HEADERS, bearer, fails, mcp_clien
 pytestmark = pytest.mark.slow
 
 REFERENCE_TOOLS = {
-    # the engine's MCP server's nine, less the dashboard
-    "loop_get_next_task", "loop_complete_task", "loop_create_issue", "loop_update_issue", "loop_list_issues", "loop_get_issue",
+    # the engine's MCP server's nine
+    "loop_get_next_task", "loop_get_dashboard", "loop_complete_task", "loop_create_issue", "loop_update_issue", "loop_list_issues", "loop_get_issue",
     "loop_ingest_signal", "loop_create_comment",
 }  # fmt: skip
 LOOP_TOOLS = {
@@ -487,6 +487,10 @@ async def test_dispatch_tools(live):
 
     async with mcp_client(live.url, bearer(live.tokens.reader)) as reader:
         await fails(reader, "loop_get_next_task", {"projectId": project_id}, 403, "insufficient_scope")
+        stats = await ok(reader, "loop_get_dashboard")
+        with live.rest(live.tokens.reader) as rest:
+            assert stats == rest.get("/api/dashboard/stats").json()["data"]
+        assert stats["issues"]["total"] >= 1
     async with mcp_client(live.url, bearer(live.tokens.other)) as theirs:
         await fails(theirs, "loop_heartbeat", {"issueId": issue["id"]}, 404, "not_found")
         assert (await theirs.call_tool("loop_get_next_task", {})).content[0].text.startswith("No tasks")

@@ -9,9 +9,10 @@ from mcp.server.mcpserver import Context, MCPServer
 from pydantic import Field
 
 from loop.auth.policy import ENGINE
+from loop.dashboard import service as dashboard
 from loop.dispatch import service as dispatch
 from loop.mcp.runtime import Runtime, loop_tool, to_text
-from loop.mcp.tools_engine import IDEMPOTENT_WRITE, WRITE, IssueId
+from loop.mcp.tools_engine import IDEMPOTENT_WRITE, READ, WRITE, IssueId
 from loop.prompts import reviewing
 from loop.prompts.service import review_to_api
 
@@ -114,3 +115,17 @@ def register(server: MCPServer, rt: Runtime) -> None:
                 author_type="agent",
             )
             return to_text(review_to_api(review))
+
+    @tool(
+        name="loop_get_dashboard",
+        annotations=READ,
+        structured_output=False,
+        description=(
+            "The organisation at a glance: issues by status and type, goals, how many issues are ready to "
+            "claim (queueDepth) or waiting on a blocker, and recent completions."
+        ),
+    )
+    async def loop_get_dashboard(ctx: Context) -> str:
+        # A write unit: reading the figures first returns issues whose lease ran out to the queue.
+        async with rt.unit(ctx, "read:dashboard", policy=ENGINE, write=True) as (who, session):
+            return to_text(await dashboard.stats(session, who.org_id))
