@@ -199,12 +199,21 @@ async def test_unknown_host_is_refused(live):
 async def test_bad_input_is_a_clear_error_and_writes_nothing(live):
     async with mcp_client(live.url, bearer(live.tokens.owner)) as client:
         before = (await ok(client, "loop_list_issues"))["total"]
-        result = await client.call_tool("loop_create_issue", {"title": ""})
-        assert result.is_error and "title" in result.content[0].text
-        result = await client.call_tool("loop_create_issue", {"title": "x", "priority": 9})
-        assert result.is_error and "priority" in result.content[0].text
-        result = await client.call_tool("loop_list_issues", {"status": "nope"})
-        assert result.is_error and "status" in result.content[0].text
+        error = await fails(client, "loop_create_issue", {"title": ""}, 400, "validation_error")
+        assert error["details"][0]["field"] == "title"
+        error = await fails(
+            client, "loop_create_issue", {"title": "x", "priority": 9}, 400, "validation_error"
+        )
+        assert error["error"].startswith("Invalid 'priority'")
+        await fails(client, "loop_create_issue", {"priority": 1}, 400, "validation_error")
+        await fails(client, "loop_list_issues", {"status": "nope"}, 400, "validation_error")
+        await fails(
+            client,
+            "loop_ingest_signal",
+            {"source": "s", "type": "t", "payload": "x"},
+            400,
+            "validation_error",
+        )
         error = await fails(
             client, "loop_create_issue", {"title": "x", "projectId": "missing"}, 422, "project_not_found"
         )
@@ -216,8 +225,8 @@ async def test_bad_input_is_a_clear_error_and_writes_nothing(live):
             client, "loop_update_feedback", {"feedback_id": "missing", "status": "done"}, 404, "not_found"
         )
         assert (await ok(client, "loop_list_issues"))["total"] == before
-        unknown = await client.call_tool("loop_no_such_tool", {})
-        assert unknown.is_error
+        error = await fails(client, "loop_no_such_tool", {}, 404, "unknown_tool")
+        assert error["error"] == "Unknown tool: loop_no_such_tool"
 
 
 # -- every tool ---------------------------------------------------------------------------------------------

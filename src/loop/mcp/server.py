@@ -15,8 +15,13 @@ from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
+import structlog
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.server.transport_security import TransportSecuritySettings
+from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from loop import __version__
@@ -27,7 +32,9 @@ from loop.core.errors import LoopError
 from loop.core.jsonresp import json_response
 from loop.db.session import Database
 from loop.mcp import tools_developer, tools_dispatch, tools_engine, tools_track
-from loop.mcp.runtime import Runtime
+from loop.mcp.runtime import Runtime, tool_error, validation_error
+
+log = structlog.get_logger("loop.mcp")
 
 INSTRUCTIONS = """Loop is the team's issue tracker, feedback inbox and time/invoice book.
 Typical agent loop: claim work with loop_get_next_task (it comes with a prompt), comment as you go
@@ -39,8 +46,31 @@ loop_release_task, then rate the prompt with loop_submit_review. Errors are JSON
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 
 
+class LoopMCPServer(MCPServer):
+    """Every failed call answers Loop's error body, including the ones the SDK catches before a tool runs
+    (arguments that fail the input schema, an unknown tool) and unexpected crashes."""
+
+    async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+        try:
+            return await super().call_tool(name, arguments, context)
+        except UnexpectedToolError as exc:
+            cause = exc.__cause__
+            if isinstance(cause, PoolTimeout) or (
+                isinstance(cause, OperationalError) and "locked" in str(cause).lower()
+            ):
+                raise tool_error(503, {"error": "The server is busy; retry shortly", "code": "busy"}) from exc
+            log.exception("mcp_tool_failed", tool=name)
+            raise tool_error(500, {"error": "Internal server error", "code": "internal_error"}) from exc
+        except ToolError as exc:
+            if isinstance(exc.__cause__, ValidationError):
+                raise validation_error(exc.__cause__) from exc
+            if self._tool_manager.get_tool(name) is None:
+                raise tool_error(404, {"error": f"Unknown tool: {name}", "code": "unknown_tool"}) from exc
+            raise
+
+
 def build_server(runtime: Runtime) -> MCPServer:
-    server = MCPServer(name="loop", version=__version__, instructions=INSTRUCTIONS, log_level="WARNING")
+    server = LoopMCPServer(name="loop", version=__version__, instructions=INSTRUCTIONS, log_level="WARNING")
     tools_engine.register(server, runtime)
     tools_dispatch.register(server, runtime)
     tools_developer.register(server, runtime)
