@@ -179,7 +179,9 @@ async def test_rate_limit_is_shared_with_rest(live):
     with live.rest(token) as rest:
         assert rest.get("/api/issues").status_code == 200
         assert rest.get("/api/issues").status_code == 200
-    assert _raw_post(live, bearer(token)).status_code == 200
+    allowed = _raw_post(live, bearer(token))
+    assert allowed.status_code == 200
+    assert (allowed.headers["RateLimit-Limit"], allowed.headers["RateLimit-Remaining"]) == ("3", "0")
     limited = _raw_post(live, bearer(token))
     assert limited.status_code == 429
     assert limited.json()["code"] == "rate_limited"
