@@ -97,3 +97,56 @@ def test_needs_a_token():
     )
     assert proc.returncode == 1
     assert "LOOP_TOKEN" in proc.stderr
+
+
+# Arguments that every tool answers without needing earlier state: a success, or a Loop error body.
+SWEEP = {
+    "loop_get_next_task": {"projectId": "missing-project"},
+    "loop_get_dashboard": {},
+    "loop_complete_task": {"issueId": "missing", "outcome": "x"},
+    "loop_create_issue": {"title": "Swept"},
+    "loop_update_issue": {"issueId": "missing", "priority": 1},
+    "loop_list_issues": {"limit": 1},
+    "loop_get_issue": {"issueId": "missing"},
+    "loop_ingest_signal": {"source": "stdio", "type": "check", "payload": {"ok": True}},
+    "loop_create_comment": {"issueId": "missing", "body": "x"},
+    "loop_add_relation": {"issueId": "missing", "type": "related", "relatedIssueId": "missing-too"},
+    "loop_list_projects": {},
+    "loop_list_goals": {"status": "active"},
+    "loop_heartbeat": {"issueId": "missing"},
+    "loop_release_task": {"issueId": "missing"},
+    "loop_submit_review": {"versionId": "v", "issueId": "i", "clarity": 3, "completeness": 3, "relevance": 3},
+    "loop_list_feedback": {"status": "new"},
+    "loop_get_feedback": {"feedback_id": "missing"},
+    "loop_update_feedback": {"feedback_id": "missing", "status": "done"},
+    "loop_list_tickets": {},
+    "loop_get_ticket": {"ticket_id": "missing"},
+    "loop_generate_ticket": {"source_type": "feedback", "source_id": "missing"},
+    "loop_list_cards": {},
+    "loop_create_card": {"list_id": "missing", "title": "x"},
+    "loop_move_card": {"card_id": "missing", "position": 0},
+    "loop_list_discussion": {"on": "card", "id": "missing"},
+    "loop_add_discussion_comment": {"on": "feedback", "id": "missing", "body": "x"},
+    "loop_log_time": {"taskName": "Swept", "durationSeconds": 60},
+    "loop_list_time": {"frequency": "day"},
+    "loop_list_invoices": {},
+    "loop_get_invoice": {"invoiceId": "missing"},
+}
+
+
+async def test_every_tool_answers_through_stdio(live):
+    async with stdio(live.base, live.tokens.owner) as client:
+        names = {tool.name for tool in (await client.list_tools()).tools}
+        assert names == set(SWEEP)
+        for name, arguments in SWEEP.items():
+            result = await client.call_tool(name, arguments)
+            text = result.content[0].text
+            if name == "loop_get_next_task":
+                assert not result.is_error and text.startswith("No tasks available"), text
+                continue
+            answer = body(result)
+            if result.is_error:
+                assert set(answer) >= {"error", "code", "status"}, (name, answer)
+                assert 400 <= answer["status"] < 500, (name, answer)
+            else:
+                assert isinstance(answer, dict), (name, answer)
