@@ -22,6 +22,7 @@ from mcp.server.transport_security import TransportSecuritySettings
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from loop import __version__
@@ -116,8 +117,6 @@ class AuthenticatedEndpoint:
         if scope["type"] != "http":
             await self.inner(scope, receive, send)
             return
-        from starlette.datastructures import Headers
-
         state = self.state
         try:
             async with state.database.read() as session:
