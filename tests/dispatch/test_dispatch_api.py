@@ -267,3 +267,17 @@ async def test_read_only_token_cannot_claim(client, factory, account):
     assert response.status_code == 403
     response = await client.get("/api/dispatch/queue", headers=reader.headers)
     assert response.status_code == 200
+
+
+async def test_concurrent_claims_with_one_idempotency_key_take_one_issue(client, account):
+    import asyncio
+
+    for n in range(3):
+        await make_issue(client, account, title=f"i{n}")
+    headers = {**account.headers, "Idempotency-Key": "same"}
+    responses = await asyncio.gather(*[client.post("/api/dispatch/claim", headers=headers) for _ in range(4)])
+    statuses = [r.status_code for r in responses]
+    # retries wait for the first claim and receive it (or, on a race the store cannot order, a 409)
+    assert set(statuses) <= {200, 409} and 200 in statuses
+    assert len({r.json()["issue"]["id"] for r in responses if r.status_code == 200}) == 1
+    assert (await client.get("/api/dispatch/queue", headers=account.headers)).json()["total"] == 2

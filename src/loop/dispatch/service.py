@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import and_, exists, func, select, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from loop.auth.principal import Principal
@@ -157,6 +158,12 @@ async def claim(
     if idempotency_key is not None:
         if not 1 <= len(idempotency_key) <= 200:
             raise BadRequest("Invalid 'Idempotency-Key': 1 to 200 characters", code="validation_error")
+        if session.bind is not None and session.bind.dialect.name == "postgresql":
+            # Claims retried with one key run one after the other, so the retry finds the first claim.
+            await session.execute(
+                text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                {"key": f"dispatch-claim|{principal.credential_id}|{idempotency_key}"},
+            )
         earlier = await session.scalar(
             select(AgentSession).where(
                 AgentSession.org_id == org_id,
@@ -215,7 +222,15 @@ async def claim(
     )
     session.add(agent_session)
     issue.agent_session_id = agent_session.id
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError:
+        # The same Idempotency-Key is being used by a concurrent claim of this token: let it win.
+        raise Conflict(
+            "A claim with this Idempotency-Key is in progress; retry to receive it",
+            code="idempotency_conflict",
+        ) from None
     return await _claim_view(session, agent_session, issue)
 
 
@@ -271,7 +286,7 @@ async def _own_session(
     )
     if issue is None:
         raise NotFound(ISSUE_NOT_FOUND)
-    await expire_leases(session, org_id)
+    await expire_leases(session, org_id, force=True)
     agent_session = await active_session(session, org_id, issue_id)
     if agent_session is None:
         raise Conflict(

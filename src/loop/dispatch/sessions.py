@@ -11,7 +11,7 @@ Every end but ``completed`` is a failed session of the version (its completion r
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
@@ -84,11 +84,23 @@ async def requeue(session: AsyncSession, org_id: str, issue: Issue, queued_since
     await keys.refresh_issue(session, org_id, issue)
 
 
-async def expire_leases(session: AsyncSession, org_id: str) -> int:
+# Hot paths (claims, queue reads) sweep an organisation's leases at most this often per process; the paths
+# that act on one claim (heartbeat, release) always sweep.
+SWEEP_INTERVAL = timedelta(seconds=1)
+_last_sweep: dict[str, datetime] = {}
+
+
+async def expire_leases(session: AsyncSession, org_id: str, *, force: bool = False) -> int:
     """End every session of the organisation whose lease has run out; their issues go back to the queue."""
     from loop.issues.models import Issue
 
     now = utcnow()
+    last = _last_sweep.get(org_id)
+    if not force and last is not None and last <= now < last + SWEEP_INTERVAL:
+        return 0
+    if len(_last_sweep) > 10_000:
+        _last_sweep.clear()
+    _last_sweep[org_id] = now
     expired = list(
         await session.scalars(
             select(AgentSession)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from loop.dispatch.models import AgentSession
@@ -77,59 +77,45 @@ async def _previous_sessions(session: AsyncSession, org_id: str, issue_id: str) 
 
 
 async def _related(session: AsyncSession, org_id: str, issue_id: str) -> tuple[list[Any], list[Any]]:
-    """(blocking, blocked_by) as issue dicts."""
-    out = await session.scalars(
-        select(Issue)
-        .join(IssueRelation, IssueRelation.related_issue_id == Issue.id)
-        .where(
-            IssueRelation.org_id == org_id,
-            IssueRelation.type == "blocks",
-            IssueRelation.issue_id == issue_id,
-            Issue.deleted_at.is_(None),
-        )
-    )
-    blocking = [_issue_dict(r) for r in out]
-    inc = await session.scalars(
-        select(Issue)
-        .join(IssueRelation, IssueRelation.issue_id == Issue.id)
-        .where(
-            IssueRelation.org_id == org_id,
-            IssueRelation.type == "blocks",
-            IssueRelation.related_issue_id == issue_id,
-            Issue.deleted_at.is_(None),
-        )
-    )
-    return blocking, [_issue_dict(r) for r in inc]
-
-
-async def _candidates(session: AsyncSession, org_id: str) -> list[Candidate]:
+    """(blocking, blocked_by) as issue dicts, in one query."""
     rows = await session.execute(
-        select(
-            PromptTemplate.id,
-            PromptTemplate.conditions,
-            PromptTemplate.specificity,
-            PromptTemplate.project_id,
-            PromptTemplate.active_version_id,
-            PromptTemplate.created_at,
-            PromptTemplate.slug,
-        ).where(
+        select(Issue, IssueRelation.issue_id)
+        .join(
+            IssueRelation,
+            or_(
+                and_(IssueRelation.related_issue_id == Issue.id, IssueRelation.issue_id == issue_id),
+                and_(IssueRelation.issue_id == Issue.id, IssueRelation.related_issue_id == issue_id),
+            ),
+        )
+        .where(IssueRelation.org_id == org_id, IssueRelation.type == "blocks", Issue.deleted_at.is_(None))
+    )
+    blocking, blocked_by = [], []
+    for row, source in rows:
+        (blocking if source == issue_id else blocked_by).append(_issue_dict(row))
+    return blocking, blocked_by
+
+
+async def _candidates(session: AsyncSession, org_id: str) -> dict[str, PromptTemplate]:
+    rows = await session.scalars(
+        select(PromptTemplate).where(
             PromptTemplate.org_id == org_id,
             PromptTemplate.deleted_at.is_(None),
             PromptTemplate.active_version_id.is_not(None),
         )
     )
-    return [
-        Candidate(
-            id=r.id,
-            conditions=r.conditions or {},
-            specificity=r.specificity,
-            project_id=r.project_id,
-            active_version_id=r.active_version_id,
-            created_at=r.created_at,
-            slug=r.slug,
-        )
-        for r in rows
-    ]
+    return {t.id: t for t in rows}
+
+
+def _candidate(t: PromptTemplate) -> Candidate:
+    return Candidate(
+        id=t.id,
+        conditions=t.conditions or {},
+        specificity=t.specificity,
+        project_id=t.project_id,
+        active_version_id=t.active_version_id,
+        created_at=t.created_at,
+        slug=t.slug,
+    )
 
 
 async def prompt_for_issue(
@@ -151,10 +137,11 @@ async def prompt_for_issue(
         label_names=[label.name for label in issue_labels],
         has_failed_sessions=bool(previous),
     )
-    chosen = select_template(await _candidates(session, org_id), match)
+    templates = await _candidates(session, org_id)
+    chosen = select_template([_candidate(t) for t in templates.values()], match)
     if chosen is None:
         return Prompt(None, None, None, NO_TEMPLATE)
-    template = await session.get(PromptTemplate, chosen.id)
+    template = templates[chosen.id]
     version = await session.scalar(
         select(PromptVersion).where(
             PromptVersion.org_id == org_id, PromptVersion.id == chosen.active_version_id
