@@ -79,6 +79,11 @@ async def test_served_at_api_mcp_and_with_x_api_key(live):
     assert created["status"] == "triage"
     response = _raw_post(live, bearer(live.tokens.owner), "/mcp/")
     assert response.status_code == 200 and response.json()["result"]["serverInfo"]["name"] == "loop"
+    # stateless: no server-to-client stream to hold open
+    stream = httpx2.get(
+        live.url, headers={**bearer(live.tokens.owner), "Accept": "text/event-stream"}, timeout=10
+    )
+    assert stream.status_code == 405 and stream.json()["code"] == "method_not_allowed"
 
 
 # -- authentication -----------------------------------------------------------------------------------------
