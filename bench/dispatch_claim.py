@@ -3,7 +3,8 @@
 For each N (default 1,000, 10,000 and 100,000) a fresh store is seeded directly through the database with N
 ``todo`` issues (random priority, type and age, inserted in bulk), a ``loop serve`` process is started on it,
 and C concurrent keep-alive connections (default 32) each ``POST /api/dispatch/claim`` in a loop until a
-fixed number of claims (default 2,000, or N if smaller) has been made. It prints p50 / p99 latency and
+fixed number of claims (default 2,000, or N if smaller) has been made; then 100 claims over one connection
+give the latency of a claim that does not queue behind others. It prints p50 / p99 latency and
 claims/s per N, then the ratio of the largest N to the smallest. Every claim renders the issue's prompt with
 the default ``task-execution``-style templates, as a real agent would receive it.
 
@@ -52,9 +53,9 @@ async def seed(settings: Settings, count: int) -> str:
                 await insert_todo_issues(session, org.id, min(10_000, count - start), seed=start + 1)
         if database.dialect == "postgresql":
             async with database.engines.write.connect() as conn:
-                await (await conn.execution_options(isolation_level="AUTOCOMMIT")).exec_driver_sql(
-                    "VACUUM ANALYZE"
-                )
+                autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                await autocommit.exec_driver_sql("VACUUM ANALYZE")
+                await autocommit.exec_driver_sql("CHECKPOINT")  # the seed's writes are not flushed mid-run
         return token
     finally:
         await database.dispose()
@@ -127,7 +128,10 @@ def main() -> None:
             server = start_server(data_dir, database_url, secret, port)
             try:
                 asyncio.run(run(port, token, 50, 4))  # warm-up: connections, caches
-                result, elapsed = asyncio.run(run(port, token, min(args.claims, size - 50), args.concurrency))
+                result, elapsed = asyncio.run(
+                    run(port, token, min(args.claims, size - 150), args.concurrency)
+                )
+                single, _ = asyncio.run(run(port, token, 100, 1))
             finally:
                 stop_server(server)
         lat = sorted(result.latencies)
@@ -135,9 +139,12 @@ def main() -> None:
         p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000
         rate = result.statuses.get(200, 0) / elapsed
         figures.append((size, p50, p99, rate))
+        one = sorted(single.latencies)
         print(
             f"N={size:>7}  {rate:7.0f} claims/s   p50 {p50:6.1f} ms   p99 {p99:6.1f} ms   "
-            f"({len(lat)} requests, {args.concurrency} connections, statuses {result.statuses})",
+            f"({len(lat)} requests, {args.concurrency} connections, statuses {result.statuses});   "
+            f"one connection: p50 {statistics.median(one) * 1000:.1f} ms, "
+            f"p99 {one[min(len(one) - 1, int(len(one) * 0.99))] * 1000:.1f} ms",
             flush=True,
         )
     if len(figures) > 1:

@@ -158,8 +158,9 @@ async def test_expired_lease_returns_issue_to_queue_and_counts_a_failed_session(
     with time_machine.travel(utcnow() + timedelta(hours=1), tick=False):
         again = await claim(client, account)
         assert again["issue"]["id"] == issue["id"]
-        assert "lease expired" in again["prompt"] or again["prompt"]
-        # the old lease is gone: its heartbeat fails
+        # the next agent is told that an earlier attempt did not finish
+        assert "attempted before" in again["prompt"]
+        assert "attempted before" not in first["prompt"]
     template = await template_by_slug(client, account, "task-execution")
     versions = (
         await client.get(f"/api/templates/{template['id']}/versions", headers=account.headers)
@@ -195,7 +196,7 @@ async def test_heartbeat_extends_and_release_requeues(client, account, other_acc
     assert response.status_code == 409
     again = await claim(client, account)
     assert again["issue"]["id"] == issue["id"]
-    assert "released" in again["prompt"]
+    assert "attempted before" in again["prompt"]
 
 
 async def test_completing_the_issue_closes_the_session(client, account):
@@ -281,3 +282,13 @@ async def test_concurrent_claims_with_one_idempotency_key_take_one_issue(client,
     assert set(statuses) <= {200, 409} and 200 in statuses
     assert len({r.json()["issue"]["id"] for r in responses if r.status_code == 200}) == 1
     assert (await client.get("/api/dispatch/queue", headers=account.headers)).json()["total"] == 2
+
+
+async def test_too_many_label_filters_and_unknown_issues(client, account):
+    labels = ",".join(f"l{n}" for n in range(21))
+    response = await client.get(f"/api/dispatch/queue?labels={labels}", headers=account.headers)
+    assert response.status_code == 400
+    for action in ("heartbeat", "release"):
+        response = await client.post(f"/api/dispatch/unknown/{action}", headers=account.headers)
+        assert response.status_code == 404
+        assert response.json()["error"] == "Issue not found"

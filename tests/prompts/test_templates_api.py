@@ -250,3 +250,28 @@ async def test_other_organisation_sees_nothing(client, account, other_account):
     )
     assert response.status_code == 404
     assert response.json()["error"] == "Version not found"
+
+
+async def test_more_bad_input_is_a_clear_4xx(client, account):
+    template = await _template(client, account)
+    h = account.headers
+    cases = [
+        ("PATCH", f"/api/templates/{template['id']}", {"conditions": None}, 400),
+        ("PATCH", f"/api/templates/{template['id']}", {"specificity": -1}, 400),
+        ("PATCH", f"/api/templates/{template['id']}", {"name": ""}, 400),
+        ("POST", "/api/templates", {"slug": "a" * 201, "name": "x"}, 400),
+        ("POST", "/api/templates", {"slug": "ok", "name": "x", "conditions": []}, 400),
+        ("POST", f"/api/templates/{template['id']}/versions", {**VERSION, "content": ""}, 400),
+        ("POST", f"/api/templates/{template['id']}/versions", {**VERSION, "authorName": ""}, 400),
+        ("POST", "/api/prompt-reviews", {"versionId": "x" * 37, "issueId": "y"}, 400),
+        ("GET", "/api/templates/preview/unknown", None, 404),
+        ("GET", "/api/templates?limit=500", None, 400),
+        ("GET", f"/api/templates/{template['id']}/versions?offset=-1", None, 400),
+        ("POST", f"/api/templates/{template['id']}/versions/unknown/promote", None, 404),
+    ]
+    for method, url, body, status in cases:
+        response = await client.request(method, url, json=body, headers=h)
+        assert response.status_code == status, (method, url, body, response.text)
+        assert set(response.json()) >= {"error", "code"}
+    got = (await client.get(f"/api/templates/{template['id']}", headers=h)).json()["data"]
+    assert got["name"] == "Bugs" and got["specificity"] == 10

@@ -57,8 +57,7 @@ class SessionOut(engine.EngineModel):
 
 
 def _options(request: Request) -> service.DispatchOptions:
-    settings = request.app.state.settings
-    return service.DispatchOptions(lease_seconds=settings.dispatch_lease_s, loop_url=settings.base_url)
+    return service.DispatchOptions.from_settings(request.app.state.settings)
 
 
 def _claimed(result: dict[str, Any] | None) -> Any:
@@ -145,7 +144,7 @@ async def get_queue(
     summary="Renew your lease on a claimed issue",
 )
 async def heartbeat(issue_id: str, request: Request, principal: DispatchClaim, session: WriteSession):
-    return engine.one(await service.heartbeat(session, principal, _options(request), issue_id))
+    return engine.one(await service.heartbeat(session, principal, issue_id, _options(request)))
 
 
 @router.post(

@@ -40,8 +40,17 @@ MAX_LABEL_FILTERS = 20
 
 @dataclass(frozen=True)
 class DispatchOptions:
-    lease_seconds: int
-    loop_url: str
+    """How long a claim's lease lasts, and the base URL prompts give the agent."""
+
+    lease_seconds: int = 1800
+    loop_url: str = "http://127.0.0.1:5667"
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> DispatchOptions:
+        return cls(lease_seconds=settings.dispatch_lease_s, loop_url=settings.base_url)
+
+
+DEFAULT_OPTIONS = DispatchOptions()
 
 
 @dataclass(frozen=True)
@@ -145,7 +154,7 @@ async def _claim_view(session: AsyncSession, agent_session: AgentSession, issue:
 async def claim(
     session: AsyncSession,
     principal: Principal,
-    options: DispatchOptions,
+    options: DispatchOptions = DEFAULT_OPTIONS,
     *,
     project_id: str | None = None,
     labels: Sequence[str] | None = None,
@@ -298,7 +307,7 @@ async def _own_session(
 
 
 async def heartbeat(
-    session: AsyncSession, principal: Principal, options: DispatchOptions, issue_id: str
+    session: AsyncSession, principal: Principal, issue_id: str, options: DispatchOptions = DEFAULT_OPTIONS
 ) -> dict[str, Any]:
     """Extend the caller's lease on the issue by the lease length, from now."""
     _issue, agent_session = await _own_session(session, principal, issue_id)
