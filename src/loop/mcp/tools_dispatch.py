@@ -24,9 +24,7 @@ def register(server: MCPServer, rt: Runtime) -> None:
     tool = loop_tool(server)
 
     def options() -> dispatch.DispatchOptions:
-        return dispatch.DispatchOptions(
-            lease_seconds=rt.settings.dispatch_lease_s, loop_url=rt.settings.base_url
-        )
+        return dispatch.DispatchOptions.from_settings(rt.settings)
 
     @tool(
         name="loop_get_next_task",
@@ -44,7 +42,9 @@ def register(server: MCPServer, rt: Runtime) -> None:
         projectId: Annotated[str | None, Field(description="Only issues of this project")] = None,
     ) -> str:
         async with rt.unit(ctx, "write:dispatch", policy=ENGINE, write=True) as (who, session):
-            claimed = await dispatch.claim(session, who, options(), project_id=projectId, agent_id="mcp")
+            claimed = await dispatch.claim(
+                session, who, options=options(), project_id=projectId, agent_id="mcp"
+            )
             return EMPTY_QUEUE if claimed is None else to_text(claimed)
 
     @tool(
@@ -58,7 +58,7 @@ def register(server: MCPServer, rt: Runtime) -> None:
     )
     async def loop_heartbeat(issueId: IssueId, ctx: Context) -> str:
         async with rt.unit(ctx, "write:dispatch", policy=ENGINE, write=True) as (who, session):
-            return to_text(await dispatch.heartbeat(session, who, options(), issueId))
+            return to_text(await dispatch.heartbeat(session, who, issueId, options=options()))
 
     @tool(
         name="loop_release_task",
