@@ -292,3 +292,27 @@ async def test_too_many_label_filters_and_unknown_issues(client, account):
         response = await client.post(f"/api/dispatch/unknown/{action}", headers=account.headers)
         assert response.status_code == 404
         assert response.json()["error"] == "Issue not found"
+
+
+async def test_has_failed_sessions_condition_picks_a_retry_template(client, account):
+    issue = await make_issue(client, account, title="flaky")
+    template = (
+        await client.post(
+            "/api/templates",
+            json={"slug": "retry", "name": "Retry", "specificity": 50,
+                  "conditions": {"type": "task", "hasFailedSessions": True}},
+            headers=account.headers,
+        )
+    ).json()["data"]  # fmt: skip
+    await client.post(
+        f"/api/templates/{template['id']}/versions",
+        json={"content": "Retry {{issue.title}} ({{#each previousSessions}}{{outcome}}{{/each}})", "authorType": "human",
+              "authorName": "a"},
+        headers=account.headers,
+    )  # fmt: skip
+    first = await claim(client, account)
+    assert first["meta"]["templateSlug"] == "task-execution"
+    await client.post(f"/api/dispatch/{issue['id']}/release", headers=account.headers)
+    second = await claim(client, account)
+    assert second["meta"]["templateSlug"] == "retry"
+    assert second["prompt"] == "Retry flaky (released)"

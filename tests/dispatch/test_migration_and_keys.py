@@ -96,3 +96,66 @@ def test_migration_fills_keys_and_seeds_templates_for_existing_data(tmp_path):
 
     with fresh_database(tmp_path) as url:
         asyncio.run(scenario(url))
+
+
+async def _key(app, issue_id):
+    async with app.state.database.read() as session:
+        return await session.scalar(select(Issue.sort_key).where(Issue.id == issue_id))
+
+
+async def test_blocked_issues_leave_the_queue_index_and_come_back(app, client, account):
+    h = account.headers
+    blocker = await make_issue(client, account, title="blocker", status="backlog")
+    blocked = await make_issue(client, account, title="blocked")
+    assert await _key(app, blocked["id"]) is not None
+    relation = (
+        await client.post(
+            f"/api/issues/{blocker['id']}/relations",
+            json={"type": "blocks", "relatedIssueId": blocked["id"]},
+            headers=h,
+        )
+    ).json()["data"]
+    assert await _key(app, blocked["id"]) is None
+    # finishing the blocker frees it; reopening the blocker blocks it again
+    await set_status(client, account, blocker["id"], "done")
+    assert await _key(app, blocked["id"]) is not None
+    await set_status(client, account, blocker["id"], "todo")
+    assert await _key(app, blocked["id"]) is None
+    await set_status(client, account, blocker["id"], "canceled")
+    assert await _key(app, blocked["id"]) is not None
+    await set_status(client, account, blocker["id"], "backlog")
+    assert await _key(app, blocked["id"]) is None
+    # removing the relation frees it
+    assert (await client.delete(f"/api/relations/{relation['id']}", headers=h)).status_code == 204
+    assert await _key(app, blocked["id"]) is not None
+    # blocked_by, then deleting the blocker
+    await client.post(
+        f"/api/issues/{blocked['id']}/relations",
+        json={"type": "blocked_by", "relatedIssueId": blocker["id"]},
+        headers=h,
+    )
+    assert await _key(app, blocked["id"]) is None
+    # a blocked issue moved to backlog and back to todo stays out
+    await set_status(client, account, blocked["id"], "backlog")
+    await set_status(client, account, blocked["id"], "todo")
+    assert await _key(app, blocked["id"]) is None
+    assert (await client.delete(f"/api/issues/{blocker['id']}", headers=h)).status_code == 204
+    assert await _key(app, blocked["id"]) is not None
+    claimed = (await client.get("/api/dispatch/next", headers=h)).json()
+    assert claimed["issue"]["id"] == blocked["id"]
+
+
+async def test_an_issue_blocked_by_two_waits_for_both(app, client, account):
+    first = await make_issue(client, account, title="first", status="backlog")
+    second = await make_issue(client, account, title="second", status="backlog")
+    blocked = await make_issue(client, account, title="blocked")
+    for blocker in (first, second):
+        await client.post(
+            f"/api/issues/{blocker['id']}/relations",
+            json={"type": "blocks", "relatedIssueId": blocked["id"]},
+            headers=account.headers,
+        )
+    await set_status(client, account, first["id"], "done")
+    assert await _key(app, blocked["id"]) is None
+    await set_status(client, account, second["id"], "done")
+    assert await _key(app, blocked["id"]) is not None

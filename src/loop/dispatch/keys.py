@@ -1,8 +1,11 @@
 """Keeping ``issues.sort_key`` current (see ``loop.dispatch.scoring``).
 
-An issue carries a sort key exactly while it is ``todo`` and not deleted; the key changes when its priority,
-type, project or status changes (the issues service calls ``refresh_issue``) and when a goal of its project
-starts or stops being active (the goals service calls ``refresh_projects``).
+An issue carries a sort key exactly while it is ready: ``todo``, not deleted and not blocked (no live issue that
+is neither done nor canceled blocks it), so blocked work never sits in the queue index. The key changes when
+the issue's priority, type, project or status changes (the issues service calls ``refresh_issue``), when a
+``blocks`` relation to it appears or disappears or its blocker opens, closes or is deleted (``refresh_blocked``),
+and when a goal of its project starts or stops being active (the goals service calls ``refresh_projects``).
+The claim still checks for open blockers, so a key that was not cleared can never hand out blocked work.
 """
 
 from __future__ import annotations
@@ -42,12 +45,54 @@ def key_for(issue: Issue, has_goal: bool) -> int | None:
     return scoring.queue_key(scoring.static_score(issue.priority, issue.type, has_goal), issue.todo_since)
 
 
+async def _blocked(session: AsyncSession, org_id: str, issue_id: str) -> bool:
+    from loop.issues.repository import open_blocker_exists
+
+    return bool(await session.scalar(select(open_blocker_exists(issue_id, org_id))))
+
+
 async def refresh_issue(session: AsyncSession, org_id: str, issue: Issue) -> None:
-    """Set the issue's key from its current fields (the caller flushes)."""
-    if issue.status != "todo" or issue.deleted_at is not None:
+    """Set the issue's key from its current fields and blockers (the caller flushes; relations must be
+    flushed already)."""
+    if issue.status != "todo" or issue.deleted_at is not None or issue.todo_since is None:
+        issue.sort_key = None
+        return
+    if await _blocked(session, org_id, issue.id):
         issue.sort_key = None
         return
     issue.sort_key = key_for(issue, await has_active_goal(session, org_id, issue.project_id))
+
+
+async def blocked_ids(session: AsyncSession, org_id: str, blocker_id: str) -> list[str]:
+    """The issues ``blocker_id`` blocks (whatever their state)."""
+    from loop.issues.models import IssueRelation
+
+    rows = await session.scalars(
+        select(IssueRelation.related_issue_id).where(
+            IssueRelation.org_id == org_id,
+            IssueRelation.type == "blocks",
+            IssueRelation.issue_id == blocker_id,
+        )
+    )
+    return list(rows)
+
+
+async def refresh_blocked(session: AsyncSession, org_id: str, issue_ids: Iterable[str]) -> None:
+    """Recompute the keys of these (blocked or formerly blocked) issues, after the change is flushed."""
+    from loop.issues.models import Issue
+
+    ids = sorted(set(issue_ids))
+    if not ids:
+        return
+    await session.flush()
+    rows = await session.scalars(
+        select(Issue).where(
+            Issue.org_id == org_id, Issue.id.in_(ids), Issue.status == "todo", Issue.deleted_at.is_(None)
+        )
+    )
+    for issue in rows:
+        await refresh_issue(session, org_id, issue)
+    await session.flush()
 
 
 async def refresh_projects(session: AsyncSession, org_id: str, project_ids: Iterable[str | None]) -> None:

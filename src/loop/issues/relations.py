@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from loop.core.clock import utcnow
 from loop.core.errors import Conflict, NotFound, Unprocessable
+from loop.dispatch import keys as dispatch_keys
 from loop.issues.models import CLOSED_STATUSES, RELATION_TYPES, Issue, IssueRelation
 from loop.issues.repository import (
     SUMMARY_COLUMNS,
@@ -82,6 +83,8 @@ async def create_relation(
         await session.flush()
     except IntegrityError as exc:
         raise Conflict(DUPLICATE, code="relation_exists") from exc
+    if stored == "blocks":
+        await dispatch_keys.refresh_blocked(session, org_id, [target.id])
     return relation_to_api(relation.id, type_, issue.id, other.id, relation.created_at)
 
 
@@ -108,8 +111,11 @@ async def delete_relation(session: AsyncSession, org_id: str, relation_id: str) 
     relation = await relations.get(relation_id)
     if relation is None:
         raise NotFound(RELATION_NOT_FOUND)
+    blocked = relation.related_issue_id if relation.type == "blocks" else None
     await session.delete(relation)
     await session.flush()
+    if blocked is not None:
+        await dispatch_keys.refresh_blocked(session, org_id, [blocked])
 
 
 # -- blocking, for dispatch and for "what did finishing this unblock" ---------------------------------------

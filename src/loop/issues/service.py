@@ -372,6 +372,11 @@ async def update_issue(
         from loop.dispatch.sessions import on_status_change
 
         await on_status_change(session, org_id, issue, previous_status)
+        if (previous_status in CLOSED_STATUSES) != (issue.status in CLOSED_STATUSES):
+            # It stopped (or started again) blocking the issues it blocks.
+            await dispatch_keys.refresh_blocked(
+                session, org_id, await dispatch_keys.blocked_ids(session, org_id, issue.id)
+            )
     return issue
 
 
@@ -385,9 +390,11 @@ async def delete_issue(session: AsyncSession, org_id: str, issue_id: str) -> Non
     issue.deleted_at = now
     issue.updated_at = now
     issue.sort_key = None
+    freed = await dispatch_keys.blocked_ids(session, org_id, issue.id)
     await repo.detach_children(issue.id)
     await RelationRepository(session, org_id).delete_touching(issue.id)
     await session.flush()
+    await dispatch_keys.refresh_blocked(session, org_id, freed)
 
 
 # -- labels on an issue ---------------------------------------------------------------------------------------
