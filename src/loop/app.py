@@ -22,6 +22,7 @@ from loop.core.ratelimit import RateLimiter
 from loop.db import migrate
 from loop.db.session import Database
 from loop.jobs import JobRunner, load_handlers
+from loop.mcp.mount import mount_mcp
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
 
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     usage = UsageRecorder(database, settings.token_last_used_resolution_s)
     metrics = Metrics()
     jobs = JobRunner(database, settings, registry=load_handlers())
+    mcp_endpoint = None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -54,7 +56,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.jobs_in_process:
             jobs.start()
         try:
-            yield
+            if mcp_endpoint is not None:
+                async with mcp_endpoint.running():
+                    yield
+            else:
+                yield
         finally:
             await jobs.stop()
             await usage.stop()
@@ -80,6 +86,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     install_error_handlers(app)
     include_routers(app)
+    if settings.mcp_enabled:
+        mcp_endpoint = mount_mcp(app, database, settings)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     if settings.cors_origins:
         app.add_middleware(

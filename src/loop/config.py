@@ -117,11 +117,16 @@ class Settings(BaseSettings):
     report_exports_dir: Path | None = None
 
     cors_origins: list[str] = Field(default_factory=list)
+    # MCP endpoint (/mcp): Host and Origin headers it answers besides loopback, LOOP_HOST and the host of
+    # LOOP_PUBLIC_URL (comma-separated; "host:*" for any port; "*" in the hosts turns the check off).
+    mcp_enabled: bool = True
+    mcp_allowed_hosts: list[str] = Field(default_factory=list)
+    mcp_allowed_origins: list[str] = Field(default_factory=list)
     log_level: str = "INFO"
     log_format: Literal["json", "console"] = "json"
     access_log: bool = True
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "mcp_allowed_hosts", "mcp_allowed_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):

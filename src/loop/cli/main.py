@@ -6,6 +6,7 @@ import typer
 
 from loop import __version__
 from loop.cli import db, serve, tokens, users, webhooks
+from loop.cli.mcp import mcp
 from loop.jobs.cli import worker
 
 app = typer.Typer(
@@ -18,6 +19,7 @@ app = typer.Typer(
 )
 app.command("serve")(serve.serve)
 app.command("worker")(worker)
+app.command("mcp")(mcp)
 app.add_typer(db.app, name="db")
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(users.app, name="users")
