@@ -25,7 +25,9 @@ def mcp(
 ) -> None:
     """Serve Loop's MCP tools on stdin/stdout, forwarding each call to a Loop server.
 
-    Example (Claude Code): claude mcp add loop -e LOOP_URL=https://loop.example.com -e LOOP_TOKEN=tok_… -- loop mcp
+    Example: LOOP_URL=https://loop.example.com LOOP_TOKEN=tok_… loop mcp
+
+    In Claude Code: claude mcp add loop -e LOOP_URL=https://loop.example.com -e LOOP_TOKEN=tok_… -- loop mcp
     """
     if not token:
         err_console.print(
