@@ -1,16 +1,24 @@
 """Dispatch claim latency and throughput against a real ``loop serve`` process, at several queue sizes.
 
 For each N (default 1,000, 10,000 and 100,000) a fresh store is seeded directly through the database with N
-``todo`` issues (random priority, type and age, inserted in bulk), a ``loop serve`` process is started on it,
-and C concurrent keep-alive connections (default 32) each ``POST /api/dispatch/claim`` in a loop until a
-fixed number of claims (default 2,000, or N if smaller) has been made; then 100 claims over one connection
-give the latency of a claim that does not queue behind others. It prints p50 / p99 latency and
-claims/s per N, then the ratio of the largest N to the smallest. Every claim renders the issue's prompt with
-the default ``task-execution``-style templates, as a real agent would receive it.
+``todo`` issues (random priority, type and age; every other issue carries one or two labels), a ``loop
+serve`` process is started on it, and three loads ``POST /api/dispatch/claim`` with 32 keep-alive connections
+(``--concurrency``):
+
+- **saturated**: every connection sends its next claim as soon as the last one answers, so the server is
+  always busy: this gives the throughput (claims/s). Latency here is mostly waiting in line: with C requests
+  always in flight, p50 ≈ C / throughput (Little's law).
+- **paced**: the same connections, with claims arriving at random (Poisson) moments at ``--rate`` claims/s
+  in all, below what the server can do: the latency 32 agents see when they are not all claiming at once.
+  Latency counts from each claim's scheduled moment, so a claim that waits for the one before it shows it.
+- **one connection**: one claim at a time: the cost of a claim with no one else on the server.
+
+Every claim renders the issue's prompt with the default templates, as a real agent receives it. It prints
+each figure per N, then how the largest N compares with the smallest.
 
     .venv/bin/python bench/dispatch_claim.py --database-url postgresql://postgres@127.0.0.1:5432/postgres
     .venv/bin/python bench/dispatch_claim.py                       # SQLite in a temp directory
-    .venv/bin/python bench/dispatch_claim.py --sizes 1000,10000 --claims 1000 --concurrency 16
+    .venv/bin/python bench/dispatch_claim.py --sizes 1000,10000 --claims 1000 --rate 50 --workers 2
 
 With ``--database-url`` a scratch database is created on that server per N and dropped at the end; the seed
 ends with ``VACUUM ANALYZE`` there.
@@ -28,12 +36,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from loadgen import Request, Result, free_port, send, start_server, stop_server, store
+from loadgen import Request, Result, free_port, paced, send, start_server, stop_server, store
+from sqlalchemy import insert
 
 from loop.config import Settings
 from loop.db import migrate
 from loop.db.session import Database
 from loop.dispatch.bulk import insert_todo_issues
+from loop.issues.models import IssueLabel
+from loop.labels.models import Label
 from loop.orgs import service as orgs
 from loop.tokens.service import create_token
 
@@ -47,9 +58,20 @@ async def seed(settings: Settings, count: int) -> str:
             user = await orgs.create_user(session, "bench@example.com")
             await orgs.add_member(session, org, user, "owner")
             _, token = await create_token(session, org_id=org.id, user_id=user.id, name="bench")
+            labels = [Label(org_id=org.id, name=name, name_key=name, color="#6b7280") for name in LABELS]
+            session.add_all(labels)
+            await session.flush()
+            label_ids = [label.id for label in labels]
         for start in range(0, count, 10_000):
             async with database.write() as session:
-                await insert_todo_issues(session, org.id, min(10_000, count - start), seed=start + 1)
+                rows = await insert_todo_issues(session, org.id, min(10_000, count - start), seed=start + 1)
+                links = [
+                    {"issue_id": row["id"], "label_id": label_ids[(i + k) % len(label_ids)], "org_id": org.id}
+                    for i, row in enumerate(rows)
+                    if i % 2 == 0
+                    for k in range(1 + i % 4 // 2)
+                ]
+                await session.execute(insert(IssueLabel), links)
         if database.dialect == "postgresql":
             async with database.engines.write.connect() as conn:
                 autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
@@ -60,6 +82,7 @@ async def seed(settings: Settings, count: int) -> str:
         await database.dispose()
 
 
+LABELS = ("backend", "frontend", "bug", "performance")
 CLAIM: Request = ("POST", "/api/dispatch/claim", b"")
 
 
@@ -67,13 +90,22 @@ async def run(port: int, token: str, claims: int, concurrency: int) -> tuple[Res
     return await send(port, token, lambda: CLAIM, claims, concurrency, stop_on=204)
 
 
+def figures_of(result: Result, elapsed: float) -> tuple[float, float, float]:
+    """(claims/s, p50 ms, p99 ms)"""
+    lat = sorted(result.latencies)
+    p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000
+    return result.statuses.get(200, 0) / elapsed, statistics.median(lat) * 1000, p99
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--sizes", default="1000,10000,100000")
-    parser.add_argument("--claims", type=int, default=2000, help="claims measured per size")
+    parser.add_argument("--claims", type=int, default=2000, help="claims per load and size (at most N/2)")
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--rate", type=float, default=50.0, help="claims/s of the paced load, in all")
+    parser.add_argument("--workers", type=int, default=1, help="server processes")
     parser.add_argument("--database-url", default="", help="PostgreSQL server URL (default: SQLite)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -87,32 +119,32 @@ def main() -> None:
             backend = "PostgreSQL" if database_url else "SQLite"
             print(f"N={size}: seeded on {backend} in {time.perf_counter() - began:.1f} s", flush=True)
             port = free_port()
-            server = start_server(data_dir, database_url, secret, port)
+            server = start_server(data_dir, database_url, secret, port, workers=args.workers)
+            budget = min(args.claims, (size - 150) // 2)
             try:
                 asyncio.run(run(port, token, 50, 4))  # warm-up: connections, caches
-                result, elapsed = asyncio.run(
-                    run(port, token, min(args.claims, size - 150), args.concurrency)
+                saturated = figures_of(*asyncio.run(run(port, token, budget, args.concurrency)))
+                calm = asyncio.run(
+                    paced(port, token, lambda: CLAIM, budget, args.concurrency, args.rate, stop_on=204)
                 )
-                single, _ = asyncio.run(run(port, token, 100, 1))
+                at_rate = figures_of(*calm)
+                one = figures_of(*asyncio.run(run(port, token, 100, 1)))
             finally:
                 stop_server(server)
-        lat = sorted(result.latencies)
-        p50 = statistics.median(lat) * 1000
-        p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000
-        rate = result.statuses.get(200, 0) / elapsed
-        figures.append((size, p50, p99, rate))
-        one = sorted(single.latencies)
+        figures.append((size, saturated, at_rate, one))
         print(
-            f"N={size:>7}  {rate:7.0f} claims/s   p50 {p50:6.1f} ms   p99 {p99:6.1f} ms   "
-            f"({len(lat)} requests, {args.concurrency} connections, statuses {result.statuses});   "
-            f"one connection: p50 {statistics.median(one) * 1000:.1f} ms, "
-            f"p99 {one[min(len(one) - 1, int(len(one) * 0.99))] * 1000:.1f} ms",
+            f"N={size:>7}  saturated ({args.concurrency} conns): {saturated[0]:5.0f} claims/s, "
+            f"p50 {saturated[1]:6.1f} ms, p99 {saturated[2]:6.1f} ms  |  "
+            f"paced {args.rate:.0f}/s ({args.concurrency} conns): p50 {at_rate[1]:5.1f} ms, "
+            f"p99 {at_rate[2]:6.1f} ms  |  one connection: p50 {one[1]:5.1f} ms, p99 {one[2]:5.1f} ms  "
+            f"({budget} claims per load, {calm[0].statuses})",
             flush=True,
         )
     if len(figures) > 1:
         small, large = figures[0], figures[-1]
         print(
-            f"N={large[0]} vs N={small[0]}: p50 ×{large[1] / small[1]:.2f}, claims/s ×{large[3] / small[3]:.2f}"
+            f"N={large[0]} vs N={small[0]}: claims/s ×{large[1][0] / small[1][0]:.2f}, "
+            f"paced p50 ×{large[2][1] / small[2][1]:.2f}, one-connection p50 ×{large[3][1] / small[3][1]:.2f}"
         )
 
 

@@ -74,7 +74,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(data_dir: Path, database_url: str, secret: str, port: int) -> subprocess.Popen[bytes]:
+def start_server(
+    data_dir: Path, database_url: str, secret: str, port: int, *, workers: int = 1
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "LOOP_RATE_LIMIT_ENABLED": "false",
@@ -86,6 +88,8 @@ def start_server(data_dir: Path, database_url: str, secret: str, port: int) -> s
     command += ["--data-dir", str(data_dir)]
     if database_url:
         command += ["--database-url", database_url]
+    if workers > 1:
+        command += ["--workers", str(workers)]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -129,20 +133,36 @@ async def _worker(
     more: Callable[[], bool],
     result: Result,
     stop_on: int | None = None,
+    next_start: Callable[[], float] | None = None,
 ) -> None:
-    """Send requests over one keep-alive connection while ``more()`` says so (or until ``stop_on``)."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    """Send requests over one keep-alive connection while ``more()`` says so (or until ``stop_on``).
+
+    With ``next_start`` each request waits for its scheduled moment (``perf_counter`` time) and its latency
+    counts from that moment, so a request that had to wait for the one before it still shows the wait."""
     head = f"Host: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\nAccept: application/json\r\n"
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
         while more():
             method, path, body = make()
             started = time.perf_counter()
+            if next_start is not None:
+                scheduled = next_start()
+                if scheduled > started:
+                    await asyncio.sleep(scheduled - started)
+                started = scheduled
             if body is None:
-                writer.write(f"{method} {path} HTTP/1.1\r\n{head}\r\n".encode())
+                request = f"{method} {path} HTTP/1.1\r\n{head}\r\n".encode()
             else:
                 extra = f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-                writer.write(f"{method} {path} HTTP/1.1\r\n{head}{extra}".encode() + body)
+                request = f"{method} {path} HTTP/1.1\r\n{head}{extra}".encode() + body
+            writer.write(request)
             status_line = await reader.readline()
+            if not status_line:
+                # The server closed a connection that sat idle past its keep-alive time: open another.
+                writer.close()
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                writer.write(request)
+                status_line = await reader.readline()
             length = 0
             while True:
                 line = await reader.readline()
@@ -211,6 +231,44 @@ async def send(
     started = time.perf_counter()
     await asyncio.gather(
         *(_worker(port, token, make, expect, more, result, stop_on) for _ in range(concurrency))
+    )
+    return result, time.perf_counter() - started
+
+
+async def paced(
+    port: int,
+    token: str,
+    make: Callable[[], Request],
+    requests: int,
+    concurrency: int,
+    rate: float,
+    *,
+    expect: int = 200,
+    stop_on: int | None = None,
+) -> tuple[Result, float]:
+    """Send ``requests`` requests at ``rate`` per second in all, as random (Poisson) arrivals spread over
+    ``concurrency`` connections: the latency of clients that do not saturate the server. Latencies count from
+    each request's scheduled moment. Returns what was measured and the elapsed time."""
+    budget = [requests]
+
+    def more() -> bool:
+        budget[0] -= 1
+        return budget[0] >= 0
+
+    def schedule(seed: int) -> Callable[[], float]:
+        rng = random.Random(seed)
+        moment = [time.perf_counter()]
+
+        def next_start() -> float:
+            moment[0] += rng.expovariate(rate / concurrency)
+            return moment[0]
+
+        return next_start
+
+    result = Result()
+    started = time.perf_counter()
+    await asyncio.gather(
+        *(_worker(port, token, make, expect, more, result, stop_on, schedule(i)) for i in range(concurrency))
     )
     return result, time.perf_counter() - started
 

@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     # Pool sizing for PostgreSQL.
     db_pool_size: int = 10
     db_max_overflow: int = 20
+    # PostgreSQL: let the driver prepare statements it runs often (plans are reused). Turn off behind a
+    # connection pooler that cannot keep prepared statements (PgBouncer < 1.21 in transaction mode).
+    db_prepared_statements: bool = True
+    # PostgreSQL: test each pooled connection before use (one extra round trip per request). Off, a
+    # connection broken by a server restart fails one request and the pool is then refilled.
+    db_pre_ping: bool = True
     # SQLite waits this long for the write lock before failing a request.
     sqlite_busy_timeout_ms: int = 30_000
 

@@ -3,7 +3,7 @@ on the very next request in every server process (there is no cache to invalidat
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import Headers
 
@@ -34,24 +34,33 @@ def token_from_headers(headers: Headers) -> str | None:
     return None
 
 
+# Built once: the credential's columns (plain row, no ORM object) with its organisation's plan and the
+# creator's role, found by the keyed hash of the token.
+_LOOKUP = (
+    select(
+        *Credential.__table__.c,
+        Organisation.plan,
+        Organisation.trial_ends_at,
+        Membership.role,
+    )
+    .join(Organisation, Organisation.id == Credential.org_id)
+    .outerjoin(
+        Membership, (Membership.org_id == Credential.org_id) & (Membership.user_id == Credential.user_id)
+    )
+    .where(Credential.token_hash == bindparam("digest"))
+)
+
+
 async def authenticate(session: AsyncSession, secret: str, token: str | None) -> Principal:
     if not token:
         raise Unauthorized(MISSING, code="missing_credentials")
     if len(token) > 200:
         raise Unauthorized(INVALID, code="invalid_token")
     digest = hash_token(secret, token)
-    stmt = (
-        select(Credential, Organisation.plan, Organisation.trial_ends_at, Membership.role)
-        .join(Organisation, Organisation.id == Credential.org_id)
-        .outerjoin(
-            Membership, (Membership.org_id == Credential.org_id) & (Membership.user_id == Credential.user_id)
-        )
-        .where(Credential.token_hash == digest)
-    )
-    row = (await session.execute(stmt)).one_or_none()
-    if row is None:
+    credential = (await session.execute(_LOOKUP, {"digest": digest})).one_or_none()
+    if credential is None:
         raise Unauthorized(INVALID, code="invalid_token")
-    credential, plan, trial_ends_at, role = row
+    plan, trial_ends_at, role = credential.plan, credential.trial_ends_at, credential.role
     if not constant_time_equal(credential.token_hash, digest):  # defence in depth; the lookup was exact
         raise Unauthorized(INVALID, code="invalid_token")
     if credential.revoked_at is not None:

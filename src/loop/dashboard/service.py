@@ -17,7 +17,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from loop.core.clock import utcnow
-from loop.dispatch.service import QueueFilter, _queue_conditions
+from loop.dispatch.service import ready_conditions
 from loop.dispatch.sessions import expire_leases
 from loop.goals.models import Goal
 from loop.issues.models import Issue, IssueRelation
@@ -51,7 +51,7 @@ async def stats(session: AsyncSession, org_id: str) -> dict[str, Any]:
         ).all()
     )
     queue_depth = await session.scalar(
-        select(func.count()).select_from(Issue).where(and_(*_queue_conditions(org_id, QueueFilter())))
+        select(func.count()).select_from(Issue).where(and_(*ready_conditions(org_id)))
     )
     completed = await session.scalar(
         select(func.count())

@@ -28,7 +28,7 @@ class Engines:
 
     async def dispose(self) -> None:
         await self.write.dispose()
-        if self.read is not self.write:
+        if self.read.sync_engine.pool is not self.write.sync_engine.pool:
             await self.read.dispose()
 
 
@@ -95,10 +95,14 @@ def create_engines(settings: Settings) -> Engines:
             url,
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
-            pool_pre_ping=True,
+            pool_pre_ping=settings.db_pre_ping,
             pool_timeout=30,
-            # Works behind PgBouncer in transaction mode as well.
-            connect_args={"prepare_threshold": None},
+            # psycopg prepares a statement on its fifth run; ``None`` never prepares (poolers without
+            # prepared-statement support).
+            connect_args={"prepare_threshold": 5 if settings.db_prepared_statements else None},
         )
-        return Engines(write=engine, read=engine, dialect="postgresql")
+        # Reads share the pool but run in autocommit: under READ COMMITTED each statement sees the same
+        # data as in a transaction, without the BEGIN and ROLLBACK round trips.
+        read = engine.execution_options(isolation_level="AUTOCOMMIT")
+        return Engines(write=engine, read=read, dialect="postgresql")
     raise ValueError(f"unsupported database URL: {parsed.drivername} (use SQLite or PostgreSQL)")

@@ -10,14 +10,16 @@ An ``Idempotency-Key`` (per credential) makes a retried claim return the claim i
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select, text, update
+from sqlalchemy import and_, bindparam, exists, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from loop.auth.principal import Principal
 from loop.core.clock import utcnow
@@ -34,6 +36,7 @@ from loop.labels.models import Label
 from loop.prompts.errors import TemplateError
 from loop.prompts.hydrate import prompt_for_issue
 from loop.prompts.models import PromptTemplate, PromptVersion
+from loop.prompts.repository import ContextHints, PromptContextRepository, context_hint_columns
 
 ISSUE_NOT_FOUND = "Issue not found"
 MAX_LABEL_FILTERS = 20
@@ -71,39 +74,66 @@ def parse_labels(raw: str | Sequence[str] | None) -> tuple[str, ...]:
     return names
 
 
-def _queue_conditions(org_id: str, flt: QueueFilter) -> list[Any]:
+def _queue_conditions(org_id: Any, project_id: Any, labels: Sequence[Any]) -> list[Any]:
+    """The ready issues of an organisation (optionally of one project, carrying every one of ``labels``);
+    the arguments are values or bound parameters."""
     conditions: list[Any] = [
         Issue.org_id == org_id,
         Issue.sort_key.is_not(None),
         ~open_blocker_exists(Issue.id, org_id),
     ]
-    if flt.project_id is not None:
-        conditions.append(Issue.project_id == flt.project_id)
-    for name in flt.labels:
+    if project_id is not None:
+        conditions.append(Issue.project_id == project_id)
+    for name in labels:
         conditions.append(
             exists().where(
                 IssueLabel.issue_id == Issue.id,
                 Label.id == IssueLabel.label_id,
                 Label.org_id == org_id,
                 Label.deleted_at.is_(None),
-                func.lower(Label.name) == name.lower(),
+                func.lower(Label.name) == name,
             )
         )
     return conditions
 
 
+def ready_conditions(org_id: str, flt: QueueFilter | None = None) -> list[Any]:
+    """The conditions of the dispatch queue (what ``GET /api/dispatch/queue`` lists) for a filter."""
+    flt = flt or QueueFilter()
+    return _queue_conditions(org_id, flt.project_id, [name.lower() for name in flt.labels])
+
+
 QUEUE_ORDER = (Issue.sort_key, Issue.todo_since, Issue.number, Issue.id)
 
 
-async def _next_candidate(session: AsyncSession, org_id: str, flt: QueueFilter) -> Issue | None:
-    stmt = (
+@functools.lru_cache(maxsize=64)
+def _pick_statement(by_project: bool, label_count: int) -> Any:
+    """The claim's pick, built once per filter shape: the first row of the queue index, locked (PostgreSQL
+    skips rows other claims hold), with the hints that spare the prompt reads of parts the issue lacks
+    (computed for that one row only). Values are bound at execution (``org_id``, ``project_id``,
+    ``label_0``…)."""
+    labels = [bindparam(f"label_{i}") for i in range(label_count)]
+    project = bindparam("project_id") if by_project else None
+    first = (
         select(Issue)
-        .where(and_(*_queue_conditions(org_id, flt)))
+        .where(and_(*_queue_conditions(bindparam("org_id"), project, labels)))
         .order_by(*QUEUE_ORDER)
         .limit(1)
         .with_for_update(skip_locked=True, of=Issue)
+        .subquery("picked")
     )
-    return await session.scalar(stmt)
+    picked = aliased(Issue, first)
+    return select(picked, *context_hint_columns(picked))
+
+
+async def _next_candidate(
+    session: AsyncSession, org_id: str, flt: QueueFilter
+) -> tuple[Issue, ContextHints] | None:
+    params: dict[str, Any] = {"org_id": org_id, "project_id": flt.project_id}
+    params.update({f"label_{i}": name.lower() for i, name in enumerate(flt.labels)})
+    stmt = _pick_statement(flt.project_id is not None, len(flt.labels))
+    row = (await session.execute(stmt, params)).first()
+    return None if row is None else (row[0], ContextHints.from_row(row))
 
 
 def session_to_api(s: AgentSession) -> dict[str, Any]:
@@ -124,19 +154,24 @@ def session_to_api(s: AgentSession) -> dict[str, Any]:
     }
 
 
-async def _claim_view(session: AsyncSession, agent_session: AgentSession, issue: Issue) -> dict[str, Any]:
-    meta = None
-    if agent_session.version_id is not None:
-        template = await session.get(PromptTemplate, agent_session.template_id)
-        version = await session.get(PromptVersion, agent_session.version_id)
-        if template is not None and version is not None:
-            meta = {
-                "templateSlug": template.slug.split("~deleted~")[0],
-                "templateId": template.id,
-                "versionId": version.id,
-                "versionNumber": version.version,
-                "reviewUrl": "POST /api/prompt-reviews",
-            }
+async def _claim_meta(session: AsyncSession, agent_session: AgentSession) -> dict[str, Any] | None:
+    """The template facts of an earlier claim (an idempotent retry returns the claim it already made)."""
+    if agent_session.version_id is None:
+        return None
+    template = await session.get(PromptTemplate, agent_session.template_id)
+    version = await session.get(PromptVersion, agent_session.version_id)
+    if template is None or version is None:
+        return None
+    return {
+        "templateSlug": template.slug.split("~deleted~")[0],
+        "templateId": template.id,
+        "versionId": version.id,
+        "versionNumber": version.version,
+        "reviewUrl": "POST /api/prompt-reviews",
+    }
+
+
+def _claim_view(agent_session: AgentSession, issue: Issue, meta: dict[str, Any] | None) -> dict[str, Any]:
     return {
         "issue": {
             "id": issue.id,
@@ -184,12 +219,13 @@ async def claim(
         if earlier is not None:
             issue = await session.get(Issue, earlier.issue_id)
             assert issue is not None
-            return await _claim_view(session, earlier, issue)
+            return _claim_view(earlier, issue, await _claim_meta(session, earlier))
     await expire_leases(session, org_id)
     flt = QueueFilter(project_id=project_id, labels=tuple(labels or ()))
-    issue = await _next_candidate(session, org_id, flt)
-    if issue is None:
+    picked = await _next_candidate(session, org_id, flt)
+    if picked is None:
         return None
+    issue, hints = picked
     now = utcnow()
     queued_since = issue.todo_since
     issue.status = "in_progress"
@@ -199,7 +235,12 @@ async def claim(
     issue.updated_at = now
     try:
         prompt = await prompt_for_issue(
-            session, org_id, issue, loop_url=options.loop_url, lease_seconds=options.lease_seconds
+            session,
+            org_id,
+            issue,
+            loop_url=options.loop_url,
+            lease_seconds=options.lease_seconds,
+            hints=hints,
         )
     except TemplateError as exc:
         raise Unprocessable(
@@ -208,21 +249,16 @@ async def claim(
             code="template_render_failed",
             issueId=issue.id,
         ) from None
-    if prompt.version is not None:
-        await session.execute(
-            update(PromptVersion)
-            .where(PromptVersion.id == prompt.version.id)
-            .values(usage_count=PromptVersion.usage_count + 1)
-            .execution_options(synchronize_session=False)
-        )
+    if prompt.template is not None:
+        await PromptContextRepository(session, org_id).count_use(prompt.template.version_id)
     agent_session = AgentSession(
         id=new_id(),
         org_id=org_id,
         issue_id=issue.id,
         credential_id=principal.credential_id,
         agent_id=agent_id,
-        template_id=prompt.template.id if prompt.template and prompt.version else None,
-        version_id=prompt.version.id if prompt.version else None,
+        template_id=prompt.template.id if prompt.template else None,
+        version_id=prompt.template.version_id if prompt.template else None,
         status=ACTIVE,
         idempotency_key=idempotency_key,
         prompt=prompt.text,
@@ -232,17 +268,20 @@ async def claim(
     )
     session.add(agent_session)
     issue.agent_session_id = agent_session.id
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError:
-        # The same Idempotency-Key is being used by a concurrent claim of this token: let it win.
-        raise Conflict(
-            "A claim with this Idempotency-Key is in progress; retry to receive it",
-            code="idempotency_conflict",
-        ) from None
+    if idempotency_key is None:
+        await session.flush()
+    else:
+        try:
+            async with session.begin_nested():
+                await session.flush()
+        except IntegrityError:
+            # The same Idempotency-Key is being used by a concurrent claim of this token: let it win.
+            raise Conflict(
+                "A claim with this Idempotency-Key is in progress; retry to receive it",
+                code="idempotency_conflict",
+            ) from None
     await events.status_changed(session, org_id, issue, "todo")
-    return await _claim_view(session, agent_session, issue)
+    return _claim_view(agent_session, issue, prompt.meta())
 
 
 # -- the queue ------------------------------------------------------------------------------------------------
@@ -272,7 +311,7 @@ async def queue(
     """The ready issues in exactly the order claims take them, with each score and its parts."""
     await expire_leases(session, org_id)
     flt = QueueFilter(project_id=project_id, labels=tuple(labels or ()))
-    conditions = _queue_conditions(org_id, flt)
+    conditions = ready_conditions(org_id, flt)
     total = await session.scalar(select(func.count()).select_from(Issue).where(and_(*conditions))) or 0
     if total == 0 or offset >= total:
         return [], total

@@ -1,7 +1,9 @@
 """The prompt of one issue: which template writes it, the context it sees, the rendered text.
 
 Dispatch and preview both call ``prompt_for_issue``, so a preview shows exactly what a claim hands out. The
-issue is shown as it is once claimed (status ``in_progress``).
+issue is shown as it is once claimed (status ``in_progress``). The reads behind it are in
+``prompts/repository.py``: the active templates, the labels, the failed earlier sessions, and every related
+issue (parent, siblings, children, blockers) in one statement.
 """
 
 from __future__ import annotations
@@ -9,113 +11,61 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from loop.dispatch.models import AgentSession
 from loop.goals import service as goals
-from loop.goals.models import Goal
-from loop.issues.models import Issue, IssueRelation
+from loop.issues.models import Issue
 from loop.issues.repository import IssueRepository
 from loop.issues.schemas import issue_to_api
 from loop.labels import service as labels
-from loop.projects.models import Project
 from loop.prompts.context import build_context
 from loop.prompts.engine import compile_template
-from loop.prompts.models import PromptTemplate, PromptVersion
+from loop.prompts.repository import ActiveTemplate, ContextHints, PromptContextRepository
 from loop.prompts.selection import Candidate, MatchContext, select_template
 
-FAILED_OUTCOMES = ("expired", "released")
 NO_TEMPLATE = "No matching template found"
 
 
 @dataclass
 class Prompt:
-    template: PromptTemplate | None
-    version: PromptVersion | None
+    template: ActiveTemplate | None
     text: str | None
     message: str | None = None
 
     def meta(self) -> dict[str, Any] | None:
-        if self.template is None or self.version is None:
+        if self.template is None:
             return None
         return {
-            "templateSlug": self.template.slug,
+            "templateSlug": self.template.slug.split("~deleted~")[0],
             "templateId": self.template.id,
-            "versionId": self.version.id,
-            "versionNumber": self.version.version,
+            "versionId": self.template.version_id,
+            "versionNumber": self.template.version,
             "reviewUrl": "POST /api/prompt-reviews",
         }
 
 
-def _issue_dict(row: Issue) -> dict[str, Any]:
-    return issue_to_api(row)
-
-
-async def _previous_sessions(session: AsyncSession, org_id: str, issue_id: str) -> list[dict[str, Any]]:
-    rows = await session.scalars(
-        select(AgentSession)
-        .where(
-            AgentSession.org_id == org_id,
-            AgentSession.issue_id == issue_id,
-            AgentSession.outcome.in_(FAILED_OUTCOMES),
-        )
-        .order_by(AgentSession.claimed_at, AgentSession.id)
-    )
-    return [
-        {
-            "status": s.status,
-            "outcome": s.outcome,
-            "reason": s.reason,
-            "agentSummary": None,
-            "agentId": s.agent_id,
-            "claimedAt": s.claimed_at,
-            "endedAt": s.ended_at,
-        }
-        for s in rows
-    ]
-
-
-async def _related(session: AsyncSession, org_id: str, issue_id: str) -> tuple[list[Any], list[Any]]:
-    """(blocking, blocked_by) as issue dicts, in one query."""
-    rows = await session.execute(
-        select(Issue, IssueRelation.issue_id)
-        .join(
-            IssueRelation,
-            or_(
-                and_(IssueRelation.related_issue_id == Issue.id, IssueRelation.issue_id == issue_id),
-                and_(IssueRelation.issue_id == Issue.id, IssueRelation.related_issue_id == issue_id),
-            ),
-        )
-        .where(IssueRelation.org_id == org_id, IssueRelation.type == "blocks", Issue.deleted_at.is_(None))
-    )
-    blocking, blocked_by = [], []
-    for row, source in rows:
-        (blocking if source == issue_id else blocked_by).append(_issue_dict(row))
-    return blocking, blocked_by
-
-
-async def _candidates(session: AsyncSession, org_id: str) -> dict[str, PromptTemplate]:
-    rows = await session.scalars(
-        select(PromptTemplate).where(
-            PromptTemplate.org_id == org_id,
-            PromptTemplate.deleted_at.is_(None),
-            PromptTemplate.active_version_id.is_not(None),
-        )
-    )
-    return {t.id: t for t in rows}
-
-
-def _candidate(t: PromptTemplate) -> Candidate:
+def _candidate(t: ActiveTemplate) -> Candidate:
     return Candidate(
         id=t.id,
         conditions=t.conditions or {},
         specificity=t.specificity,
         project_id=t.project_id,
-        active_version_id=t.active_version_id,
+        active_version_id=t.version_id,
         created_at=t.created_at,
         slug=t.slug,
     )
+
+
+def _session_dict(row: Any) -> dict[str, Any]:
+    return {
+        "status": row.status,
+        "outcome": row.outcome,
+        "reason": row.reason,
+        "agentSummary": None,
+        "agentId": row.agent_id,
+        "claimedAt": row.claimed_at,
+        "endedAt": row.ended_at,
+    }
 
 
 async def prompt_for_issue(
@@ -125,51 +75,43 @@ async def prompt_for_issue(
     *,
     loop_url: str,
     lease_seconds: int | None,
+    hints: ContextHints | None = None,
 ) -> Prompt:
-    """Select the template and render the prompt. Raises TemplateError if the version fails to render."""
-    repo = IssueRepository(session, org_id)
-    issue_labels = (await repo.labels_by_issue([issue.id]))[issue.id]
-    previous = await _previous_sessions(session, org_id, issue.id)
-    issue_view = _issue_dict(issue)
+    """Select the template and render the prompt. Raises TemplateError if the version fails to render.
+
+    ``hints`` (from ``context_hint_columns`` in the statement that loaded the issue) skip the reads of
+    parts the issue does not have."""
+    hints = hints or ContextHints()
+    reads = PromptContextRepository(session, org_id)
+    issue_labels = []
+    if hints.has_labels is not False:
+        issue_labels = (await IssueRepository(session, org_id).labels_by_issue([issue.id]))[issue.id]
+    previous = []
+    if hints.has_failed_sessions is not False:
+        previous = [_session_dict(row) for row in await reads.failed_sessions(issue.id)]
+    issue_view = issue_to_api(issue)
     issue_view["status"] = "in_progress"
     match = MatchContext.for_issue(
         issue_view,
         label_names=[label.name for label in issue_labels],
         has_failed_sessions=bool(previous),
     )
-    templates = await _candidates(session, org_id)
+    templates = {t.id: t for t in await reads.active_templates()}
     chosen = select_template([_candidate(t) for t in templates.values()], match)
     if chosen is None:
-        return Prompt(None, None, None, NO_TEMPLATE)
+        return Prompt(None, None, NO_TEMPLATE)
     template = templates[chosen.id]
-    version = await session.scalar(
-        select(PromptVersion).where(
-            PromptVersion.org_id == org_id, PromptVersion.id == chosen.active_version_id
-        )
-    )
-    if template is None or version is None:
-        return Prompt(template, None, None, "Active version not found")
 
-    parent = None
-    siblings: list[Any] = []
-    children: list[Any] = []
-    if issue.parent_id:
-        parent_row = await session.get(Issue, issue.parent_id)
-        parent = _issue_dict(parent_row) if parent_row is not None else None
-        siblings = [
-            _issue_dict(r)
-            for r in await session.scalars(
-                repo.live().where(Issue.parent_id == issue.parent_id, Issue.id != issue.id)
-            )
-        ]
-    else:
-        children = [
-            _issue_dict(r) for r in await session.scalars(repo.live().where(Issue.parent_id == issue.id))
-        ]
+    related: dict[str, list[dict[str, Any]]] = {
+        "parent": [], "sibling": [], "child": [], "blocking": [], "blockedBy": []
+    }  # fmt: skip
+    if hints.has_relatives is not False:
+        for row in await reads.neighbours(issue.id, issue.parent_id):
+            related[row.role].append(issue_to_api(row))
     project = goal = None
     if issue.project_id:
-        project_row = await session.get(Project, issue.project_id)
-        if project_row is not None and project_row.org_id == org_id:
+        project_row = await reads.project(issue.project_id)
+        if project_row is not None:
             project = {
                 "id": project_row.id,
                 "name": project_row.name,
@@ -179,41 +121,30 @@ async def prompt_for_issue(
                 "createdAt": project_row.created_at,
                 "updatedAt": project_row.updated_at,
             }
-            goal_row = await session.scalar(
-                select(Goal)
-                .where(
-                    Goal.org_id == org_id,
-                    Goal.project_id == issue.project_id,
-                    Goal.status == "active",
-                    Goal.deleted_at.is_(None),
-                )
-                .order_by(Goal.created_at, Goal.id)
-                .limit(1)
-            )
+            goal_row = await reads.active_goal(issue.project_id)
             goal = goals.to_api(goal_row) if goal_row is not None else None
-    blocking, blocked_by = await _related(session, org_id, issue.id)
     context = build_context(
         issue_view,
         loop={
             "loopUrl": loop_url,
             "templateId": template.id,
             "templateSlug": template.slug,
-            "versionId": version.id,
-            "versionNumber": version.version,
+            "versionId": template.version_id,
+            "versionNumber": template.version,
             "leaseSeconds": lease_seconds,
         },
-        parent=parent,
-        siblings=siblings,
-        children=children,
+        parent=related["parent"][0] if related["parent"] else None,
+        siblings=related["sibling"],
+        children=related["child"],
         project=project,
         goal=goal,
         labels=[labels.to_api(label) for label in issue_labels],
-        blocking=blocking,
-        blocked_by=blocked_by,
+        blocking=related["blocking"],
+        blocked_by=related["blockedBy"],
         previous_sessions=previous,
     )
-    text = compile_template(version.content).render(context)
-    return Prompt(template, version, text)
+    text = compile_template(template.content).render(context)
+    return Prompt(template, text)
 
 
 async def preview(
@@ -241,7 +172,7 @@ async def preview(
         "version": None,
         "prompt": prompt.text,
     }
-    if prompt.template is not None and prompt.version is not None:
+    if prompt.template is not None:
         out["template"] = {
             "id": prompt.template.id,
             "slug": prompt.template.slug,
@@ -249,7 +180,7 @@ async def preview(
             "conditions": prompt.template.conditions or {},
             "specificity": prompt.template.specificity,
         }
-        out["version"] = {"id": prompt.version.id, "version": prompt.version.version}
+        out["version"] = {"id": prompt.template.version_id, "version": prompt.template.version}
     else:
         out["message"] = prompt.message
     return out

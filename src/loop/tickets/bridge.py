@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from loop.core.clock import utcnow
@@ -160,11 +160,16 @@ def _note(issue: Issue) -> str | None:
     return None
 
 
+_TICKETS_OF_ISSUE = select(Ticket).where(
+    Ticket.org_id == bindparam("org_id"), Ticket.issue_id == bindparam("issue_id")
+)
+
+
 @on_status_changed
 async def follow_issue_status(session: AsyncSession, org_id: str, issue: Issue, previous: str) -> None:
     ticket_status = ISSUE_TO_TICKET.get(issue.status)
-    stmt = select(Ticket).where(Ticket.org_id == org_id, Ticket.issue_id == issue.id)
-    tickets = list((await session.execute(stmt)).scalars())
+    params = {"org_id": org_id, "issue_id": issue.id}
+    tickets = list((await session.execute(_TICKETS_OF_ISSUE, params)).scalars())
     if not tickets:
         return
     now = utcnow()

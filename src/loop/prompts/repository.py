@@ -1,0 +1,230 @@
+"""The queries behind a prompt: the templates that may write it and everything its context shows.
+
+Each statement is built once with bound parameters, so rendering a prompt (on every claim) pays neither for
+building SQL expressions nor for loading ORM objects it only reads: the rows come back as plain tuples.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, and_, bindparam, literal, or_, select, union_all, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from loop.dispatch.models import AgentSession
+from loop.goals.models import Goal
+from loop.issues.models import Issue, IssueLabel, IssueRelation
+from loop.issues.repository import ISSUE_COLUMNS
+from loop.projects.models import Project
+from loop.prompts.models import PromptTemplate, PromptVersion
+
+FAILED_OUTCOMES = ("expired", "released")
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveTemplate:
+    """A template with an active version, as selection and rendering need it."""
+
+    id: str
+    slug: str
+    name: str
+    conditions: dict[str, Any]
+    specificity: int
+    project_id: str | None
+    created_at: datetime | None
+    version_id: str
+    version: int
+    content: str
+
+
+_ACTIVE_TEMPLATES = (
+    select(
+        PromptTemplate.id,
+        PromptTemplate.slug,
+        PromptTemplate.name,
+        PromptTemplate.conditions,
+        PromptTemplate.specificity,
+        PromptTemplate.project_id,
+        PromptTemplate.created_at,
+        PromptVersion.id,
+        PromptVersion.version,
+        PromptVersion.content,
+    )
+    .join(
+        PromptVersion,
+        and_(
+            PromptVersion.id == PromptTemplate.active_version_id,
+            PromptVersion.org_id == PromptTemplate.org_id,
+        ),
+    )
+    .where(PromptTemplate.org_id == bindparam("org_id"), PromptTemplate.deleted_at.is_(None))
+)
+
+_PREVIOUS_SESSIONS = (
+    select(
+        AgentSession.status,
+        AgentSession.outcome,
+        AgentSession.reason,
+        AgentSession.agent_id,
+        AgentSession.claimed_at,
+        AgentSession.ended_at,
+    )
+    .where(
+        AgentSession.org_id == bindparam("org_id"),
+        AgentSession.issue_id == bindparam("issue_id"),
+        AgentSession.outcome.in_(FAILED_OUTCOMES),
+    )
+    .order_by(AgentSession.claimed_at, AgentSession.id)
+)
+
+
+def _neighbours() -> Any:
+    """Every issue the context shows next to the issue, each row tagged with its ``role``: its parent, its
+    siblings (same parent), its children (only looked up for a top-level issue), the issues it blocks and the
+    issues blocking it. One statement; a null parameter matches nothing."""
+    org_id, issue_id = bindparam("org_id"), bindparam("issue_id")
+    parent_id, children_of = bindparam("parent_id"), bindparam("children_of")
+    live = and_(Issue.org_id == org_id, Issue.deleted_at.is_(None))
+
+    def tagged(role: str) -> Any:
+        return select(*ISSUE_COLUMNS, literal(role).label("role"))
+
+    return union_all(
+        tagged("parent").where(live, Issue.id == parent_id),
+        tagged("sibling").where(live, Issue.parent_id == parent_id, Issue.id != issue_id),
+        tagged("child").where(live, Issue.parent_id == children_of),
+        tagged("blocking").where(
+            live,
+            Issue.id.in_(
+                select(IssueRelation.related_issue_id).where(
+                    IssueRelation.org_id == org_id,
+                    IssueRelation.issue_id == issue_id,
+                    IssueRelation.type == "blocks",
+                )
+            ),
+        ),
+        tagged("blockedBy").where(
+            live,
+            Issue.id.in_(
+                select(IssueRelation.issue_id).where(
+                    IssueRelation.org_id == org_id,
+                    IssueRelation.related_issue_id == issue_id,
+                    IssueRelation.type == "blocks",
+                )
+            ),
+        ),
+    )
+
+
+_NEIGHBOURS = _neighbours()
+
+_PROJECT = select(
+    Project.id,
+    Project.name,
+    Project.description,
+    Project.status,
+    Project.health,
+    Project.created_at,
+    Project.updated_at,
+).where(Project.org_id == bindparam("org_id"), Project.id == bindparam("project_id"))
+
+_ACTIVE_GOAL = (
+    select(Goal)
+    .where(
+        Goal.org_id == bindparam("org_id"),
+        Goal.project_id == bindparam("project_id"),
+        Goal.status == "active",
+        Goal.deleted_at.is_(None),
+    )
+    .order_by(Goal.created_at, Goal.id)
+    .limit(1)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ContextHints:
+    """Which parts of an issue's context exist, learned in the statement that loaded the issue, so that
+    rendering skips the reads that would come back empty. ``None`` for a part means "not known: read it"."""
+
+    has_labels: bool | None = None
+    has_failed_sessions: bool | None = None
+    has_relatives: bool | None = None
+
+    @classmethod
+    def from_row(cls, row: Any) -> ContextHints:
+        return cls(bool(row.hint_labels), bool(row.hint_failed), bool(row.hint_relatives))
+
+
+def context_hint_columns(issue: Any = Issue) -> tuple[Any, ...]:
+    """Columns to add to a statement that selects one ``issue`` (the entity or an alias of it): they fill
+    ``ContextHints``."""
+    labelled = (
+        select(IssueLabel.issue_id).where(IssueLabel.org_id == issue.org_id, IssueLabel.issue_id == issue.id)
+    ).exists()
+    failed = (
+        select(AgentSession.id).where(
+            AgentSession.org_id == issue.org_id,
+            AgentSession.issue_id == issue.id,
+            AgentSession.outcome.in_(FAILED_OUTCOMES),
+        )
+    ).exists()
+    child = Issue.__table__.alias("hint_child")
+    relatives = or_(
+        issue.parent_id.is_not(None),
+        select(child.c.id)
+        .where(child.c.org_id == issue.org_id, child.c.parent_id == issue.id, child.c.deleted_at.is_(None))
+        .exists(),
+        select(IssueRelation.id)
+        .where(IssueRelation.org_id == issue.org_id, IssueRelation.issue_id == issue.id)
+        .exists(),
+        select(IssueRelation.id)
+        .where(IssueRelation.org_id == issue.org_id, IssueRelation.related_issue_id == issue.id)
+        .exists(),
+    )
+    return (labelled.label("hint_labels"), failed.label("hint_failed"), relatives.label("hint_relatives"))
+
+
+_COUNT_USE = (
+    update(PromptVersion)
+    .where(PromptVersion.id == bindparam("version_id"))
+    .values(usage_count=PromptVersion.usage_count + 1)
+    .execution_options(synchronize_session=False)
+)
+
+
+class PromptContextRepository:
+    """Reads for one organisation's prompts (and the one counter a claim bumps)."""
+
+    def __init__(self, session: AsyncSession, org_id: str) -> None:
+        self.session = session
+        self.org_id = org_id
+
+    async def active_templates(self) -> list[ActiveTemplate]:
+        rows = await self.session.execute(_ACTIVE_TEMPLATES, {"org_id": self.org_id})
+        return [ActiveTemplate(*row) for row in rows]
+
+    async def failed_sessions(self, issue_id: str) -> list[Row[Any]]:
+        params = {"org_id": self.org_id, "issue_id": issue_id}
+        return list((await self.session.execute(_PREVIOUS_SESSIONS, params)).all())
+
+    async def neighbours(self, issue_id: str, parent_id: str | None) -> list[Row[Any]]:
+        params = {
+            "org_id": self.org_id,
+            "issue_id": issue_id,
+            "parent_id": parent_id,
+            "children_of": None if parent_id else issue_id,
+        }
+        return list((await self.session.execute(_NEIGHBOURS, params)).all())
+
+    async def project(self, project_id: str) -> Row[Any] | None:
+        params = {"org_id": self.org_id, "project_id": project_id}
+        return (await self.session.execute(_PROJECT, params)).first()
+
+    async def active_goal(self, project_id: str) -> Goal | None:
+        params = {"org_id": self.org_id, "project_id": project_id}
+        return (await self.session.execute(_ACTIVE_GOAL, params)).scalar_one_or_none()
+
+    async def count_use(self, version_id: str) -> None:
+        await self.session.execute(_COUNT_USE, {"version_id": version_id})
