@@ -214,6 +214,23 @@ async def test_completing_the_issue_closes_the_session(client, account):
     assert response.status_code == 409
 
 
+async def test_deleting_a_claimed_issue_ends_its_session(client, account):
+    issue = await make_issue(client, account, priority=1)
+    claimed = await claim(client, account)
+    assert claimed["issue"]["id"] == issue["id"]
+    response = await client.delete(f"/api/issues/{issue['id']}", headers=account.headers)
+    assert response.status_code in (200, 204)
+    template = await template_by_slug(client, account, "task-execution")
+    versions = (
+        await client.get(f"/api/templates/{template['id']}/versions", headers=account.headers)
+    ).json()["data"]
+    version = next(v for v in versions if v["id"] == claimed["meta"]["versionId"])
+    assert version["completionRate"] == 0.0  # ended, not completed
+    response = await client.post(f"/api/dispatch/{issue['id']}/heartbeat", headers=account.headers)
+    assert response.status_code == 404
+    assert await claim(client, account) is None
+
+
 async def test_failing_template_leaves_the_issue_unclaimed(client, account):
     issue = await make_issue(client, account, priority=1, description="x")
     template = (

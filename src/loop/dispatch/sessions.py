@@ -1,7 +1,7 @@
 """How agent sessions end, and what their end does to the issue and to the prompt version's figures.
 
 - ``completed``: the issue reached ``done`` (counts as a completion of the version, with its duration).
-- ``canceled``: the issue was canceled while claimed.
+- ``canceled``: the issue was canceled (or deleted) while claimed.
 - ``released``: the agent gave the issue back, or someone moved it out of ``in_progress``.
 - ``expired``: the lease ran out; the issue goes back to the queue with its original age.
 
@@ -20,7 +20,7 @@ from loop.core.clock import utcnow
 from loop.dispatch import keys
 from loop.dispatch.models import ACTIVE, AgentSession
 from loop.issues import events
-from loop.issues.events import on_status_changed
+from loop.issues.events import on_deleted, on_status_changed
 from loop.issues.models import CLOSED_STATUSES
 from loop.prompts.models import PromptVersion
 
@@ -150,3 +150,13 @@ async def on_status_change(session: AsyncSession, org_id: str, issue: Issue, pre
         outcome, reason = "released", f"issue moved to {issue.status}"
     await end_session(session, agent_session, outcome, reason=reason)
     await session.flush()
+
+
+@on_deleted
+async def end_claim_of_deleted(session: AsyncSession, org_id: str, issue: Issue) -> None:
+    """A claimed issue that is deleted ends its session at once (no agent can finish it), instead of holding
+    a lease until it runs out."""
+    agent_session = await active_session(session, org_id, issue.id)
+    if agent_session is not None:
+        await end_session(session, agent_session, "canceled", reason="issue deleted")
+        await session.flush()

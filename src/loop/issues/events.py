@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from loop.issues.models import Issue
 
 StatusListener = Callable[["AsyncSession", str, "Issue", str], Awaitable[None]]
+DeleteListener = Callable[["AsyncSession", str, "Issue"], Awaitable[None]]
 _LISTENERS: list[StatusListener] = []
+_DELETE_LISTENERS: list[DeleteListener] = []
 
 # Modules whose import registers a listener.
 LISTENER_MODULES: tuple[str, ...] = ("loop.dispatch.sessions", "loop.tickets.bridge")
@@ -33,12 +35,23 @@ def on_status_changed(listener: StatusListener) -> StatusListener:
     return listener
 
 
-def listeners() -> list[StatusListener]:
+def on_deleted(listener: DeleteListener) -> DeleteListener:
+    """Register a reaction to an issue's deletion (called after ``deleted_at`` is set)."""
+    if listener not in _DELETE_LISTENERS:
+        _DELETE_LISTENERS.append(listener)
+    return listener
+
+
+def _load() -> None:
     global _loaded
     if not _loaded:
         for name in LISTENER_MODULES:
             importlib.import_module(name)
         _loaded = True
+
+
+def listeners() -> list[StatusListener]:
+    _load()
     return list(_LISTENERS)
 
 
@@ -48,3 +61,10 @@ async def status_changed(session: AsyncSession, org_id: str, issue: Issue, previ
         return
     for listener in listeners():
         await listener(session, org_id, issue, previous)
+
+
+async def deleted(session: AsyncSession, org_id: str, issue: Issue) -> None:
+    """Tell every deletion listener that ``issue`` was deleted."""
+    _load()
+    for listener in list(_DELETE_LISTENERS):
+        await listener(session, org_id, issue)

@@ -388,6 +388,7 @@ async def delete_issue(session: AsyncSession, org_id: str, issue_id: str) -> Non
     await RelationRepository(session, org_id).delete_touching(issue.id)
     await session.flush()
     await dispatch_keys.refresh_blocked(session, org_id, freed)
+    await events.deleted(session, org_id, issue)
 
 
 # -- labels on an issue ---------------------------------------------------------------------------------------
