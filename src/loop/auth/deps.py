@@ -29,8 +29,8 @@ async def authenticate_request(request: Request) -> Principal:
     never holds two connections at once, so concurrent writers cannot exhaust the pool waiting on each other.
     """
     state = request.app.state
-    async with state.database.read() as session:
-        principal = await authenticate(session, state.secret_key, token_from_headers(request.headers))
+    async with state.database.read_connection() as conn:
+        principal = await authenticate(conn, state.secret_key, token_from_headers(request.headers))
     request.state.principal = principal
     decision = await state.limiter.hit(
         f"cred:{principal.credential_id}", principal.plan, principal.rate_limit

@@ -4,7 +4,7 @@ on the very next request in every server process (there is no cache to invalidat
 from __future__ import annotations
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from starlette.datastructures import Headers
 
 from loop.auth.models import Credential
@@ -51,7 +51,7 @@ _LOOKUP = (
 )
 
 
-async def authenticate(session: AsyncSession, secret: str, token: str | None) -> Principal:
+async def authenticate(session: AsyncSession | AsyncConnection, secret: str, token: str | None) -> Principal:
     if not token:
         raise Unauthorized(MISSING, code="missing_credentials")
     if len(token) > 200:

@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from loop.config import Settings
 from loop.db.engine import Engines, create_engines
@@ -50,6 +50,13 @@ class Database:
                 yield session
             finally:
                 await session.rollback()
+
+    @asynccontextmanager
+    async def read_connection(self) -> AsyncIterator[AsyncConnection]:
+        """A read-only connection without an ORM session, for the one-statement lookups every request makes
+        (the credential): it costs less than a session."""
+        async with self.engines.read.connect() as conn:
+            yield conn
 
     async def dispose(self) -> None:
         await self.engines.dispose()

@@ -119,9 +119,9 @@ class AuthenticatedEndpoint:
             return
         state = self.state
         try:
-            async with state.database.read() as session:
+            async with state.database.read_connection() as conn:
                 principal = await authenticate(
-                    session, state.secret_key, token_from_headers(Headers(scope=scope))
+                    conn, state.secret_key, token_from_headers(Headers(scope=scope))
                 )
             request_state = scope.setdefault("state", {})
             request_state["principal"] = principal
