@@ -249,8 +249,6 @@ async def claim(
             code="template_render_failed",
             issueId=issue.id,
         ) from None
-    if prompt.template is not None:
-        await PromptContextRepository(session, org_id).count_use(prompt.template.version_id)
     agent_session = AgentSession(
         id=new_id(),
         org_id=org_id,
@@ -281,6 +279,9 @@ async def claim(
                 code="idempotency_conflict",
             ) from None
     await events.status_changed(session, org_id, issue, "todo")
+    if prompt.template is not None:
+        # Last, so that the version's row (shared by every claim it writes) stays locked only until commit.
+        await PromptContextRepository(session, org_id).count_use(prompt.template.version_id)
     return _claim_view(agent_session, issue, prompt.meta())
 
 
