@@ -94,7 +94,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-            allow_headers=["Authorization", "Content-Type", "X-API-Key", "Idempotency-Key", "X-Request-ID"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "X-API-Key",
+                "Idempotency-Key",
+                "X-Request-ID",
+                # Browser MCP clients (the MCP Inspector, web agents) send these on /mcp.
+                "Mcp-Protocol-Version",
+                "Mcp-Session-Id",
+                "Last-Event-ID",
+            ],
+            expose_headers=["Mcp-Session-Id", "X-Request-ID", "Retry-After"],
             max_age=86400,
         )
     app.add_middleware(RequestContextMiddleware, metrics=metrics, log_requests=settings.access_log)

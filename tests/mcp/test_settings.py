@@ -63,3 +63,34 @@ async def test_switched_off(database_url, tmp_path, factory):
         response = await _post(app, account.headers)
     assert response.status_code == 404
     assert response.json() == {"error": "Not found", "code": "not_found"}
+
+
+async def test_browser_clients_may_send_the_mcp_headers(tmp_path, database_url):
+    app = create_app(
+        make_settings(database_url, tmp_path / "data", cors_origins=["https://inspector.example"])
+    )
+    transport = httpx2.ASGITransport(app=app)
+    async with httpx2.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
+        preflight = await http.options(
+            "/mcp",
+            headers={
+                "Origin": "https://inspector.example",
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "authorization, content-type, mcp-protocol-version",
+            },
+        )
+        assert preflight.status_code == 200
+        allowed = preflight.headers["access-control-allow-headers"].lower()
+        assert "mcp-protocol-version" in allowed and "authorization" in allowed
+        assert preflight.headers["access-control-allow-origin"] == "https://inspector.example"
+        # an origin that is not configured gets no grant
+        other = await http.options(
+            "/mcp",
+            headers={
+                "Origin": "https://evil.example",
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "mcp-protocol-version",
+            },
+        )
+        assert other.status_code == 400
+        assert "access-control-allow-origin" not in other.headers
