@@ -24,6 +24,7 @@ from loop.cli.remote import (
     print_json,
     show_item,
     show_list,
+    show_page,
 )
 
 feedback = typer.Typer(help="Client feedback (developer API).", no_args_is_help=True)
@@ -32,14 +33,6 @@ boards = typer.Typer(help="Kanban boards: lists and cards.", no_args_is_help=Tru
 time_ = typer.Typer(help="Time entries (track).", no_args_is_help=True)
 invoices = typer.Typer(help="Invoices: list, show, create, status, PDF.", no_args_is_help=True)
 drafts = typer.Typer(help="Email drafts: list, show, create, send, delete.", no_args_is_help=True)
-
-
-def _dev_page(group: Any, as_json: bool, every: bool, label: str, columns: Any, limit: int, offset: int,
-              **filters: Any) -> None:  # fmt: skip
-    data = (
-        collect(group.iter(**filters), label) if every else group.list(limit=limit, offset=offset, **filters)
-    )
-    show_list(data, columns, as_json=as_json, empty=f"No {label}.")
 
 
 # -- feedback ----------------------------------------------------------------------------------------------------
@@ -63,7 +56,7 @@ def feedback_list(
     Example: loop feedback list --status new --type bug
     """
     with client() as loop:
-        _dev_page(loop.feedback, as_json, every, "feedback", FEEDBACK_COLUMNS, min(limit, 100), offset,
+        show_page(loop.feedback, as_json, every, "feedback", FEEDBACK_COLUMNS, min(limit, 100), offset,
                   project_id=project, status=status, type=type_)  # fmt: skip
 
 
@@ -151,7 +144,7 @@ def tickets_list(
     Example: loop tickets list --status open
     """
     with client() as loop:
-        _dev_page(loop.tickets, as_json, every, "tickets", TICKET_COLUMNS, min(limit, 100), offset,
+        show_page(loop.tickets, as_json, every, "tickets", TICKET_COLUMNS, min(limit, 100), offset,
                   project_id=project, status=status)  # fmt: skip
 
 
@@ -260,7 +253,7 @@ def boards_cards(
     if not project and not list_id:
         raise fail("give --project or --list", EXIT_USAGE)
     with client() as loop:
-        _dev_page(loop.boards.cards, as_json, every, "cards", CARD_COLUMNS, min(limit, 100), offset,
+        show_page(loop.boards.cards, as_json, every, "cards", CARD_COLUMNS, min(limit, 100), offset,
                   project_id=project, list_id=list_id)  # fmt: skip
 
 

@@ -20,6 +20,7 @@ from loop.cli.remote import (
     print_json,
     show_item,
     show_list,
+    show_page,
 )
 from loop.client import NotFound
 
@@ -38,14 +39,6 @@ labels = typer.Typer(help="Labels.", no_args_is_help=True)
 projects = typer.Typer(help="Engine projects.", no_args_is_help=True)
 goals = typer.Typer(help="Goals.", no_args_is_help=True)
 triage = typer.Typer(help="Triage: issues waiting for a decision.", invoke_without_command=True)
-
-
-def _page(group: Any, as_json: bool, every: bool, label: str, columns: Any, limit: int, offset: int,
-          **filters: Any) -> None:  # fmt: skip
-    data = (
-        collect(group.iter(**filters), label) if every else group.list(limit=limit, offset=offset, **filters)
-    )
-    show_list(data, columns, as_json=as_json, empty=f"No {label}.")
 
 
 # -- issues ------------------------------------------------------------------------------------------------------
@@ -72,7 +65,7 @@ def issues_list(
     Example: loop issues list --status todo,in_progress --sort priority --json
     """
     with client() as loop:
-        _page(loop.issues, as_json, every, "issues", ISSUE_COLUMNS, limit, offset, status=status, type=type_,
+        show_page(loop.issues, as_json, every, "issues", ISSUE_COLUMNS, limit, offset, status=status, type=type_,
               projectId=project, labelId=label, parentId=parent, priority=priority, q=query, sort=sort)  # fmt: skip
 
 
@@ -292,7 +285,7 @@ def labels_list(
     Example: loop labels list --all --json
     """
     with client() as loop:
-        _page(loop.labels, as_json, every, "labels", LABEL_COLUMNS, limit, offset)
+        show_page(loop.labels, as_json, every, "labels", LABEL_COLUMNS, limit, offset)
 
 
 @labels.command("create")
@@ -345,7 +338,7 @@ def projects_list(
     Example: loop projects list
     """
     with client() as loop:
-        _page(loop.projects, as_json, every, "projects", PROJECT_COLUMNS, limit, offset)
+        show_page(loop.projects, as_json, every, "projects", PROJECT_COLUMNS, limit, offset)
 
 
 @projects.command("get")
@@ -409,7 +402,7 @@ def goals_list(
     Example: loop goals list --json
     """
     with client() as loop:
-        _page(loop.goals, as_json, every, "goals", GOAL_COLUMNS, limit, offset)
+        show_page(loop.goals, as_json, every, "goals", GOAL_COLUMNS, limit, offset)
 
 
 @goals.command("get")
@@ -502,7 +495,7 @@ def signals_list(
 ) -> None:  # fmt: skip
     """``loop signals list`` through the API (see ``loop.cli.webhooks.list_signals``)."""
     with client() as loop:
-        _page(loop.signals, as_json, every, "signals", SIGNAL_COLUMNS, limit, offset, source=source,
+        show_page(loop.signals, as_json, every, "signals", SIGNAL_COLUMNS, limit, offset, source=source,
               severity=severity, issueId=issue, q=query)  # fmt: skip
 
 

@@ -261,6 +261,16 @@ def collect(iterator: Iterable[dict[str, Any]], label: str) -> dict[str, Any]:
     return {"data": rows, "total": len(rows)}
 
 
+def show_page(group: Any, as_json: bool, every: bool, label: str, columns: Sequence[Column], limit: int,
+              offset: int, **filters: Any) -> None:  # fmt: skip
+    """A list command's answer: one page of an SDK resource group (``--limit``/``--offset``), or every row
+    (``--all``, through its iterator), shown with ``show_list``."""
+    data = (
+        collect(group.iter(**filters), label) if every else group.list(limit=limit, offset=offset, **filters)
+    )
+    show_list(data, columns, as_json=as_json, empty=f"No {label}.")
+
+
 def parse_json_option(value: str | None, name: str) -> Any:
     if value is None:
         return None
