@@ -34,7 +34,7 @@ from loop.issues.repository import open_blocker_exists
 from loop.issues.schemas import issue_to_api
 from loop.labels.models import Label
 from loop.prompts.errors import TemplateError
-from loop.prompts.hydrate import prompt_for_issue
+from loop.prompts.hydrate import claim_meta, prompt_for_issue
 from loop.prompts.models import PromptTemplate, PromptVersion
 from loop.prompts.repository import ContextHints, PromptContextRepository, context_hint_columns
 
@@ -162,13 +162,7 @@ async def _claim_meta(session: AsyncSession, agent_session: AgentSession) -> dic
     version = await session.get(PromptVersion, agent_session.version_id)
     if template is None or version is None:
         return None
-    return {
-        "templateSlug": template.slug.split("~deleted~")[0],
-        "templateId": template.id,
-        "versionId": version.id,
-        "versionNumber": version.version,
-        "reviewUrl": "POST /api/prompt-reviews",
-    }
+    return claim_meta(template.slug, template.id, version.id, version.version)
 
 
 def _claim_view(agent_session: AgentSession, issue: Issue, meta: dict[str, Any] | None) -> dict[str, Any]:

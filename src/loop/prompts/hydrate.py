@@ -35,13 +35,19 @@ class Prompt:
     def meta(self) -> dict[str, Any] | None:
         if self.template is None:
             return None
-        return {
-            "templateSlug": self.template.slug.split("~deleted~")[0],
-            "templateId": self.template.id,
-            "versionId": self.template.version_id,
-            "versionNumber": self.template.version,
-            "reviewUrl": "POST /api/prompt-reviews",
-        }
+        t = self.template
+        return claim_meta(t.slug, t.id, t.version_id, t.version)
+
+
+def claim_meta(slug: str, template_id: str, version_id: str, version_number: int) -> dict[str, Any]:
+    """The template facts a claim answers with (``meta``), so that the agent can review the prompt."""
+    return {
+        "templateSlug": slug.split("~deleted~")[0],
+        "templateId": template_id,
+        "versionId": version_id,
+        "versionNumber": version_number,
+        "reviewUrl": "POST /api/prompt-reviews",
+    }
 
 
 def _candidate(t: ActiveTemplate) -> Candidate:
