@@ -4,6 +4,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, select
@@ -15,7 +16,7 @@ from loop.db.base import Base
 from loop.db.counters import next_value
 from loop.db.session import Database
 from loop.projects.models import ProjectMember
-from tests.conftest import TEST_SECRET, fresh_database
+from tests.conftest import PG_URL, TEST_SECRET, fresh_database
 
 
 def _database(url: str) -> Database:
@@ -163,3 +164,43 @@ async def test_concurrent_writes_fit_in_a_small_pool(database_url, tmp_path):
             assert [r.status_code for r in responses] == [201] * 24
         finally:
             await empty_all_tables(app)
+
+
+@pytest.mark.skipif(not PG_URL, reason="the PostgreSQL pool's connection tests")
+async def test_only_idle_pooled_connections_are_tested_and_a_dead_one_is_replaced(database_url, tmp_path):
+    """A connection back from a request moments ago is used without a test round trip; one that sat idle
+    is tested first, and if the server closed it meanwhile the request gets a new connection, not an error."""
+    import psycopg
+    from sqlalchemy import text
+
+    from tests.conftest import _pg_admin_conninfo, make_settings
+
+    settings = make_settings(
+        database_url, tmp_path, db_pool_size=1, db_max_overflow=0, db_pre_ping_idle_s=0.5
+    )
+    database = Database(settings)
+    dialect = database.engines.write.sync_engine.dialect
+    pings: list[int] = []
+    real_ping = dialect.do_ping
+
+    def counted_ping(dbapi_connection):  # type: ignore[no-untyped-def]
+        pings.append(1)
+        return real_ping(dbapi_connection)
+
+    dialect.do_ping = counted_ping  # type: ignore[method-assign]
+    try:
+        async with database.read_connection() as conn:
+            backend = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+        async with database.write() as session:
+            assert (await session.execute(text("SELECT pg_backend_pid()"))).scalar_one() == backend
+        assert pings == []  # used again at once: not tested
+
+        async with await psycopg.AsyncConnection.connect(_pg_admin_conninfo(), autocommit=True) as admin:
+            await admin.execute("SELECT pg_terminate_backend(%s)", (backend,))
+        await asyncio.sleep(0.6)
+        async with database.write() as session:
+            replacement = (await session.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+        assert replacement != backend
+        assert pings == [1]
+    finally:
+        await database.dispose()

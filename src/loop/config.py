@@ -37,9 +37,11 @@ class Settings(BaseSettings):
     # PostgreSQL: let the driver prepare statements it runs often (plans are reused). Turn off behind a
     # connection pooler that cannot keep prepared statements (PgBouncer < 1.21 in transaction mode).
     db_prepared_statements: bool = True
-    # PostgreSQL: test each pooled connection before use (one extra round trip per request). Off, a
-    # connection broken by a server restart fails one request and the pool is then refilled.
+    # PostgreSQL: test a pooled connection before use when it has been idle for ``db_pre_ping_idle_s`` or
+    # more (0: before every use, one extra round trip per request). Off, a connection broken by a server
+    # restart fails one request and the pool is then refilled.
     db_pre_ping: bool = True
+    db_pre_ping_idle_s: float = Field(default=5.0, ge=0)
     # SQLite waits this long for the write lock before failing a request.
     sqlite_busy_timeout_ms: int = 30_000
 
