@@ -78,7 +78,7 @@ def _ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
     """Test a pooled connection before use when it has been idle in the pool for ``idle_seconds`` or more.
 
     A connection that went back to the pool moments ago is almost surely still open, and testing it on every
-    checkout (SQLAlchemy's ``pool_pre_ping``) costs a round trip on every request: a fifth of a claim's server
+    checkout (SQLAlchemy's ``pool_pre_ping``) costs a round trip on every request: about a sixth of a claim's server
     time. A connection that sat idle (through a database restart, a failover, a firewall's idle timeout) is
     tested, and a dead one is replaced before the request sees it: the pool retries the checkout with a new
     connection when this raises ``DisconnectionError``. A connection that breaks while busy fails its request,
