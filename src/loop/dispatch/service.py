@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func, select, text
+from sqlalchemy import and_, bindparam, exists, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from loop.auth.principal import Principal
 from loop.core.clock import utcnow
@@ -181,6 +182,23 @@ def _claim_view(agent_session: AgentSession, issue: Issue, meta: dict[str, Any] 
     }
 
 
+# The claim's two writes, built once. Core statements: the ORM's unit of work would cost more than the
+# statements themselves. The loaded issue is kept in step with ``set_committed_value``.
+_INSERT_SESSION = insert(AgentSession.__table__)
+_CLAIM_ISSUE = (
+    update(Issue.__table__)
+    .where(Issue.__table__.c.id == bindparam("b_issue_id"))
+    .values(
+        status="in_progress",
+        todo_since=None,
+        sort_key=None,
+        completed_at=None,
+        updated_at=bindparam("b_now"),
+        agent_session_id=bindparam("b_session_id"),
+    )
+)
+
+
 async def claim(
     session: AsyncSession,
     principal: Principal,
@@ -222,11 +240,16 @@ async def claim(
     issue, hints = picked
     now = utcnow()
     queued_since = issue.todo_since
-    issue.status = "in_progress"
-    issue.todo_since = None
-    issue.sort_key = None
-    issue.completed_at = None
-    issue.updated_at = now
+    # Shown as claimed to the template; written to the row below, once the prompt exists.
+    claimed = {
+        "status": "in_progress",
+        "todo_since": None,
+        "sort_key": None,
+        "completed_at": None,
+        "updated_at": now,
+    }
+    for attribute, value in claimed.items():
+        set_committed_value(issue, attribute, value)
     try:
         prompt = await prompt_for_issue(
             session,
@@ -243,35 +266,40 @@ async def claim(
             code="template_render_failed",
             issueId=issue.id,
         ) from None
-    agent_session = AgentSession(
-        id=new_id(),
-        org_id=org_id,
-        issue_id=issue.id,
-        credential_id=principal.credential_id,
-        agent_id=agent_id,
-        template_id=prompt.template.id if prompt.template else None,
-        version_id=prompt.template.version_id if prompt.template else None,
-        status=ACTIVE,
-        idempotency_key=idempotency_key,
-        prompt=prompt.text,
-        queued_since=queued_since,
-        claimed_at=now,
-        lease_expires_at=now + timedelta(seconds=options.lease_seconds),
-    )
-    session.add(agent_session)
-    issue.agent_session_id = agent_session.id
+    values = {
+        "id": new_id(),
+        "org_id": org_id,
+        "issue_id": issue.id,
+        "credential_id": principal.credential_id,
+        "agent_id": agent_id,
+        "template_id": prompt.template.id if prompt.template else None,
+        "version_id": prompt.template.version_id if prompt.template else None,
+        "status": ACTIVE,
+        "outcome": None,
+        "reason": None,
+        "idempotency_key": idempotency_key,
+        "prompt": prompt.text,
+        "queued_since": queued_since,
+        "claimed_at": now,
+        "heartbeat_at": None,
+        "lease_expires_at": now + timedelta(seconds=options.lease_seconds),
+        "ended_at": None,
+    }
     if idempotency_key is None:
-        await session.flush()
+        await session.execute(_INSERT_SESSION, values)
     else:
         try:
             async with session.begin_nested():
-                await session.flush()
+                await session.execute(_INSERT_SESSION, values)
         except IntegrityError:
             # The same Idempotency-Key is being used by a concurrent claim of this token: let it win.
             raise Conflict(
                 "A claim with this Idempotency-Key is in progress; retry to receive it",
                 code="idempotency_conflict",
             ) from None
+    await session.execute(_CLAIM_ISSUE, {"b_issue_id": issue.id, "b_now": now, "b_session_id": values["id"]})
+    set_committed_value(issue, "agent_session_id", values["id"])
+    agent_session = AgentSession(**values)  # the row just written, for the answer; not in the session
     await events.status_changed(session, org_id, issue, "todo")
     if prompt.template is not None:
         # Last, so that the version's row (shared by every claim it writes) stays locked only until commit.
