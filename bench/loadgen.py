@@ -137,8 +137,9 @@ async def _worker(
 ) -> None:
     """Send requests over one keep-alive connection while ``more()`` says so (or until ``stop_on``).
 
-    With ``next_start`` each request waits for its scheduled moment (``perf_counter`` time) and its latency
-    counts from that moment, so a request that had to wait for the one before it still shows the wait."""
+    With ``next_start`` each request waits for its scheduled moment (``perf_counter`` time). A request that
+    fell due while the one before it was still in flight counts its latency from that moment, so it shows
+    the wait; otherwise from when it is sent."""
     head = f"Host: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\nAccept: application/json\r\n"
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
@@ -148,8 +149,12 @@ async def _worker(
             if next_start is not None:
                 scheduled = next_start()
                 if scheduled > started:
+                    # The connection is free before the request is due: the clock starts when it is sent,
+                    # so the lateness of this client's own timer (up to a millisecond) is not counted.
                     await asyncio.sleep(scheduled - started)
-                started = scheduled
+                    started = time.perf_counter()
+                else:
+                    started = scheduled  # due while the one before was in flight: that wait counts
             if body is None:
                 request = f"{method} {path} HTTP/1.1\r\n{head}\r\n".encode()
             else:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func, insert, select, text, update
+from sqlalchemy import and_, bindparam, exists, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -28,6 +28,7 @@ from loop.core.errors import BadRequest, Conflict, NotFound, Unprocessable
 from loop.core.ids import new_id
 from loop.dispatch import scoring
 from loop.dispatch.models import ACTIVE, AgentSession
+from loop.dispatch.repository import record_claim
 from loop.dispatch.sessions import active_session, end_session, expire_leases, requeue
 from loop.issues import events
 from loop.issues.models import Issue, IssueLabel
@@ -37,7 +38,7 @@ from loop.labels.models import Label
 from loop.prompts.errors import TemplateError
 from loop.prompts.hydrate import claim_meta, prompt_for_issue
 from loop.prompts.models import PromptTemplate, PromptVersion
-from loop.prompts.repository import ContextHints, PromptContextRepository, context_hint_columns
+from loop.prompts.repository import ContextHints, context_hint_columns
 
 ISSUE_NOT_FOUND = "Issue not found"
 MAX_LABEL_FILTERS = 20
@@ -182,23 +183,6 @@ def _claim_view(agent_session: AgentSession, issue: Issue, meta: dict[str, Any] 
     }
 
 
-# The claim's two writes, built once. Core statements: the ORM's unit of work would cost more than the
-# statements themselves. The loaded issue is kept in step with ``set_committed_value``.
-_INSERT_SESSION = insert(AgentSession.__table__)
-_CLAIM_ISSUE = (
-    update(Issue.__table__)
-    .where(Issue.__table__.c.id == bindparam("b_issue_id"))
-    .values(
-        status="in_progress",
-        todo_since=None,
-        sort_key=None,
-        completed_at=None,
-        updated_at=bindparam("b_now"),
-        agent_session_id=bindparam("b_session_id"),
-    )
-)
-
-
 async def claim(
     session: AsyncSession,
     principal: Principal,
@@ -286,24 +270,20 @@ async def claim(
         "ended_at": None,
     }
     if idempotency_key is None:
-        await session.execute(_INSERT_SESSION, values)
+        await record_claim(session, values, now)
     else:
         try:
             async with session.begin_nested():
-                await session.execute(_INSERT_SESSION, values)
+                await record_claim(session, values, now)
         except IntegrityError:
             # The same Idempotency-Key is being used by a concurrent claim of this token: let it win.
             raise Conflict(
                 "A claim with this Idempotency-Key is in progress; retry to receive it",
                 code="idempotency_conflict",
             ) from None
-    await session.execute(_CLAIM_ISSUE, {"b_issue_id": issue.id, "b_now": now, "b_session_id": values["id"]})
     set_committed_value(issue, "agent_session_id", values["id"])
-    agent_session = AgentSession(**values)  # the row just written, for the answer; not in the session
     await events.status_changed(session, org_id, issue, "todo")
-    if prompt.template is not None:
-        # Last, so that the version's row (shared by every claim it writes) stays locked only until commit.
-        await PromptContextRepository(session, org_id).count_use(prompt.template.version_id)
+    agent_session = AgentSession(**values)  # the row just written, for the answer; not in the session
     return _claim_view(agent_session, issue, prompt.meta())
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, literal, or_, select, union_all, update
+from sqlalchemy import Row, and_, bindparam, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from loop.dispatch.models import AgentSession
@@ -186,16 +186,8 @@ def context_hint_columns(issue: Any = Issue) -> tuple[Any, ...]:
     return (labelled.label("hint_labels"), failed.label("hint_failed"), relatives.label("hint_relatives"))
 
 
-_COUNT_USE = (
-    update(PromptVersion)
-    .where(PromptVersion.id == bindparam("version_id"))
-    .values(usage_count=PromptVersion.usage_count + 1)
-    .execution_options(synchronize_session=False)
-)
-
-
 class PromptContextRepository:
-    """Reads for one organisation's prompts (and the one counter a claim bumps)."""
+    """Reads for one organisation's prompts."""
 
     def __init__(self, session: AsyncSession, org_id: str) -> None:
         self.session = session
@@ -225,6 +217,3 @@ class PromptContextRepository:
     async def active_goal(self, project_id: str) -> Goal | None:
         params = {"org_id": self.org_id, "project_id": project_id}
         return (await self.session.execute(_ACTIVE_GOAL, params)).scalar_one_or_none()
-
-    async def count_use(self, version_id: str) -> None:
-        await self.session.execute(_COUNT_USE, {"version_id": version_id})
