@@ -333,3 +333,34 @@ async def test_has_failed_sessions_condition_picks_a_retry_template(client, acco
     second = await claim(client, account)
     assert second["meta"]["templateSlug"] == "retry"
     assert second["prompt"] == "Retry flaky (released)"
+
+
+async def test_a_claim_skips_a_status_listener_whose_condition_the_issue_fails(client, account):
+    """A listener registered with ``only_if`` runs for the claims of issues that meet its condition only;
+    the claim learns which from the statement that picks the issue."""
+    from loop.dispatch import service
+    from loop.issues import events
+
+    seen: list[tuple[str, str, str]] = []
+
+    async def urgent_only(session, org_id, issue, previous):  # type: ignore[no-untyped-def]
+        seen.append((issue.id, previous, issue.status))
+
+    def is_urgent(issue):  # type: ignore[no-untyped-def]
+        return issue.priority == 1
+
+    events.on_status_changed(only_if=is_urgent)(urgent_only)
+    service._pick_statement.cache_clear()
+    try:
+        urgent = await make_issue(client, account, priority=1)
+        low = await make_issue(client, account, priority=4)
+        assert (await claim(client, account))["issue"]["id"] == urgent["id"]
+        assert (await claim(client, account))["issue"]["id"] == low["id"]
+        assert seen == [(urgent["id"], "todo", "in_progress")]
+        # A status change by any other path, which does not know the condition, still calls it.
+        await set_status(client, account, low["id"], "done")
+        assert seen[-1] == (low["id"], "in_progress", "done")
+    finally:
+        events._LISTENERS.remove(urgent_only)
+        del events._CONDITIONS[urgent_only]
+        service._pick_statement.cache_clear()

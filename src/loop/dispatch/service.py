@@ -111,9 +111,9 @@ QUEUE_ORDER = (Issue.sort_key, Issue.todo_since, Issue.number, Issue.id)
 @functools.lru_cache(maxsize=64)
 def _pick_statement(by_project: bool, label_count: int) -> Any:
     """The claim's pick, built once per filter shape: the first row of the queue index, locked (PostgreSQL
-    skips rows other claims hold), with the hints that spare the prompt reads of parts the issue lacks
-    (computed for that one row only). Values are bound at execution (``org_id``, ``project_id``,
-    ``label_0``…)."""
+    skips rows other claims hold), with the hints that spare the prompt reads of parts the issue lacks and
+    the status listeners that have nothing to do for it (computed for that one row only). Values are bound
+    at execution (``org_id``, ``project_id``, ``label_0``…)."""
     labels = [bindparam(f"label_{i}") for i in range(label_count)]
     project = bindparam("project_id") if by_project else None
     first = (
@@ -125,17 +125,24 @@ def _pick_statement(by_project: bool, label_count: int) -> Any:
         .subquery("picked")
     )
     picked = aliased(Issue, first)
-    return select(picked, *context_hint_columns(picked))
+    return select(picked, *context_hint_columns(picked), *events.listener_columns(picked))
 
 
-async def _next_candidate(
-    session: AsyncSession, org_id: str, flt: QueueFilter
-) -> tuple[Issue, ContextHints] | None:
+@dataclass(frozen=True)
+class _Candidate:
+    issue: Issue
+    hints: ContextHints
+    idle_listeners: frozenset[Any]
+
+
+async def _next_candidate(session: AsyncSession, org_id: str, flt: QueueFilter) -> _Candidate | None:
     params: dict[str, Any] = {"org_id": org_id, "project_id": flt.project_id}
     params.update({f"label_{i}": name.lower() for i, name in enumerate(flt.labels)})
     stmt = _pick_statement(flt.project_id is not None, len(flt.labels))
     row = (await session.execute(stmt, params)).first()
-    return None if row is None else (row[0], ContextHints.from_row(row))
+    if row is None:
+        return None
+    return _Candidate(row[0], ContextHints.from_row(row), events.idle_listeners(row))
 
 
 def session_to_api(s: AgentSession) -> dict[str, Any]:
@@ -221,7 +228,7 @@ async def claim(
     picked = await _next_candidate(session, org_id, flt)
     if picked is None:
         return None
-    issue, hints = picked
+    issue, hints = picked.issue, picked.hints
     now = utcnow()
     queued_since = issue.todo_since
     # Shown as claimed to the template; written to the row below, once the prompt exists.
@@ -282,7 +289,7 @@ async def claim(
                 code="idempotency_conflict",
             ) from None
     set_committed_value(issue, "agent_session_id", values["id"])
-    await events.status_changed(session, org_id, issue, "todo")
+    await events.status_changed(session, org_id, issue, "todo", skip=picked.idle_listeners)
     agent_session = AgentSession(**values)  # the row just written, for the answer; not in the session
     return _claim_view(agent_session, issue, prompt.meta())
 

@@ -165,7 +165,12 @@ _TICKETS_OF_ISSUE = select(Ticket).where(
 )
 
 
-@on_status_changed
+def _has_ticket(issue: Any) -> Any:
+    """SQL: a ticket follows this issue (the entity or an alias of it)."""
+    return select(Ticket.id).where(Ticket.org_id == issue.org_id, Ticket.issue_id == issue.id).exists()
+
+
+@on_status_changed(only_if=_has_ticket)
 async def follow_issue_status(session: AsyncSession, org_id: str, issue: Issue, previous: str) -> None:
     ticket_status = ISSUE_TO_TICKET.get(issue.status)
     params = {"org_id": org_id, "issue_id": issue.id}
