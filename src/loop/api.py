@@ -35,6 +35,9 @@ from loop.widget.endpoints import router as widget_router
 
 
 def include_routers(app: FastAPI) -> None:
+    # Dispatch first: agents call it most, and nothing else lives under /api/dispatch, so its requests skip
+    # matching every other router's paths.
+    app.include_router(dispatch_router)
     app.include_router(system_router)
     app.include_router(reports_router)  # /api/v1/report/*: before the developer API's /api/v1
     app.include_router(drafts_router)
@@ -45,7 +48,6 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(goals_router)
     app.include_router(templates_router)
     app.include_router(prompt_reviews_router)
-    app.include_router(dispatch_router)
     app.include_router(dashboard_router)
     # developer API
     app.include_router(developer_projects_router)
