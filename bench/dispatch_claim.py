@@ -10,7 +10,8 @@ serve`` process is started on it, and three loads ``POST /api/dispatch/claim`` w
   always in flight, p50 ≈ C / throughput (Little's law).
 - **paced**: the same connections, with claims arriving at random (Poisson) moments at ``--rate`` claims/s
   in all, below what the server can do: the latency 32 agents see when they are not all claiming at once.
-  Latency counts from each claim's scheduled moment, so a claim that waits for the one before it shows it.
+  A claim that falls due while its connection is still busy counts its latency from the moment it fell due,
+  so the wait shows; otherwise from when it is sent (this client's own timer is not the server's delay).
 - **one connection**: one claim at a time: the cost of a claim with no one else on the server.
 
 Every claim renders the issue's prompt with the default templates, as a real agent receives it. It prints
