@@ -204,28 +204,3 @@ async def test_only_idle_pooled_connections_are_tested_and_a_dead_one_is_replace
         assert pings == [1]
     finally:
         await database.dispose()
-
-
-@pytest.mark.skipif(not PG_URL, reason="the PostgreSQL driver's cursor")
-async def test_a_cursor_describes_each_result_it_holds(database_url, tmp_path):
-    """The cursor keeps the description of its current result (it is read several times per statement) and
-    describes the next result afresh."""
-    from tests.conftest import make_settings
-
-    database = Database(make_settings(database_url, tmp_path))
-    try:
-        async with database.engines.write.connect() as conn:
-            raw = await conn.get_raw_connection()
-            cursor = raw.driver_connection.cursor()
-            await cursor.execute("SELECT 1 AS a")
-            first = cursor.description
-            assert [column.name for column in first] == ["a"]
-            assert cursor.description is first
-            await cursor.execute("SELECT 2 AS b, 'x' AS c")
-            assert [column.name for column in cursor.description] == ["b", "c"]
-            assert await cursor.fetchall() == [(2, "x")]
-            await cursor.execute("SET application_name = 'loop-test'")
-            assert cursor.description is None
-            await cursor.close()
-    finally:
-        await database.dispose()

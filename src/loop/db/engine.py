@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
@@ -101,33 +100,6 @@ def _ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
             raise DisconnectionError(f"a pooled connection failed its test: {exc}") from exc
 
 
-def _cursor_class() -> type:
-    """psycopg's async cursor, remembering ``description`` for the result it was built from: psycopg builds a
-    new list of column objects on every read of it, and SQLAlchemy reads it several times per statement
-    (about 4% of a claim's server time)."""
-    import psycopg
-
-    class Cursor(psycopg.AsyncCursor):  # type: ignore[type-arg]
-        __slots__ = ("_described", "_description")
-
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self._described: Any = None
-            self._description: Any = None
-
-        @property
-        def description(self) -> Any:
-            result = self.pgresult
-            if result is None:
-                return None
-            if result is not self._described:
-                self._description = super().description
-                self._described = result
-            return self._description
-
-    return Cursor
-
-
 def create_engines(settings: Settings) -> Engines:
     url = settings.effective_database_url
     parsed = make_url(url)
@@ -155,10 +127,7 @@ def create_engines(settings: Settings) -> Engines:
             pool_timeout=30,
             # psycopg prepares a statement on its fifth run; ``None`` never prepares (poolers without
             # prepared-statement support).
-            connect_args={
-                "prepare_threshold": 5 if settings.db_prepared_statements else None,
-                "cursor_factory": _cursor_class(),
-            },
+            connect_args={"prepare_threshold": 5 if settings.db_prepared_statements else None},
         )
         if settings.db_pre_ping:
             _ping_when_idle(engine, settings.db_pre_ping_idle_s)
