@@ -102,7 +102,7 @@ async def prompt_for_issue(
         label_names=[label.name for label in issue_labels],
         has_failed_sessions=bool(previous),
     )
-    templates = {t.id: t for t in await reads.active_templates()}
+    templates = {t.id: t for t in await reads.active_templates(hints.templates_revision)}
     chosen = select_template([_candidate(t) for t in templates.values()], match)
     if chosen is None:
         return Prompt(None, None, NO_TEMPLATE)

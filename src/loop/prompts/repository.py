@@ -2,25 +2,39 @@
 
 Each statement is built once with bound parameters, so rendering a prompt (on every claim) pays neither for
 building SQL expressions nor for loading ORM objects it only reads: the rows come back as plain tuples.
+
+An organisation's active templates change rarely and are read on every claim, so each process keeps them in
+memory, checked against the organisation's templates revision: every change to a template or a version bumps
+it in the same transaction (``templates_changed``), and the claim's pick reads it with the issue
+(``context_hint_columns``), so a change made by any process is seen by the very next claim everywhere. An
+entry is also dropped after ``CACHE_SECONDS``, which bounds what a write that bypassed this module (SQL by
+hand, a restore) can leave stale.
 """
 
 from __future__ import annotations
 
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, literal, or_, select, union_all
+from sqlalchemy import Row, and_, bindparam, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from loop.db.counters import next_value
 from loop.dispatch.models import AgentSession
 from loop.goals.models import Goal
 from loop.issues.models import Issue, IssueLabel, IssueRelation
 from loop.issues.repository import ISSUE_COLUMNS
+from loop.orgs.models import OrgCounter
 from loop.projects.models import Project
 from loop.prompts.models import PromptTemplate, PromptVersion
 
 FAILED_OUTCOMES = ("expired", "released")
+TEMPLATES_REVISION = "prompt_templates"  # the org counter every template change bumps
+CACHE_SECONDS = 30.0
+CACHE_ORGS = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,10 +165,13 @@ class ContextHints:
     has_labels: bool | None = None
     has_failed_sessions: bool | None = None
     has_relatives: bool | None = None
+    templates_revision: int | None = None  # None: unknown, read the templates from the database
 
     @classmethod
     def from_row(cls, row: Any) -> ContextHints:
-        return cls(bool(row.hint_labels), bool(row.hint_failed), bool(row.hint_relatives))
+        return cls(
+            bool(row.hint_labels), bool(row.hint_failed), bool(row.hint_relatives), row.templates_revision
+        )
 
 
 def context_hint_columns(issue: Any = Issue) -> tuple[Any, ...]:
@@ -183,7 +200,48 @@ def context_hint_columns(issue: Any = Issue) -> tuple[Any, ...]:
         .where(IssueRelation.org_id == issue.org_id, IssueRelation.related_issue_id == issue.id)
         .exists(),
     )
-    return (labelled.label("hint_labels"), failed.label("hint_failed"), relatives.label("hint_relatives"))
+    revision = (
+        select(func.coalesce(func.max(OrgCounter.value), 0))
+        .where(OrgCounter.org_id == issue.org_id, OrgCounter.name == TEMPLATES_REVISION)
+        .scalar_subquery()
+    )
+    return (
+        labelled.label("hint_labels"),
+        failed.label("hint_failed"),
+        relatives.label("hint_relatives"),
+        revision.label("templates_revision"),
+    )
+
+
+async def templates_changed(session: AsyncSession, org_id: str) -> None:
+    """Call in every transaction that changes an organisation's templates or versions: it bumps the revision
+    that tells every process its cached active templates are out of date."""
+    await next_value(session, org_id, TEMPLATES_REVISION)
+
+
+@dataclass(frozen=True, slots=True)
+class _Cached:
+    revision: int
+    loaded_at: float
+    templates: tuple[ActiveTemplate, ...]
+
+
+_CACHE: OrderedDict[str, _Cached] = OrderedDict()
+
+
+def _cached(org_id: str, revision: int) -> tuple[ActiveTemplate, ...] | None:
+    entry = _CACHE.get(org_id)
+    if entry is None or entry.revision != revision or time.monotonic() - entry.loaded_at > CACHE_SECONDS:
+        return None
+    _CACHE.move_to_end(org_id)
+    return entry.templates
+
+
+def _remember(org_id: str, revision: int, templates: tuple[ActiveTemplate, ...]) -> None:
+    _CACHE[org_id] = _Cached(revision, time.monotonic(), templates)
+    _CACHE.move_to_end(org_id)
+    while len(_CACHE) > CACHE_ORGS:
+        _CACHE.popitem(last=False)
 
 
 class PromptContextRepository:
@@ -193,9 +251,20 @@ class PromptContextRepository:
         self.session = session
         self.org_id = org_id
 
-    async def active_templates(self) -> list[ActiveTemplate]:
+    async def active_templates(self, revision: int | None = None) -> tuple[ActiveTemplate, ...]:
+        """The templates with an active version. With the organisation's templates ``revision`` (read in the
+        same transaction, before this call) the answer may come from this process's cache."""
+        if revision is not None:
+            cached = _cached(self.org_id, revision)
+            if cached is not None:
+                return cached
         rows = await self.session.execute(_ACTIVE_TEMPLATES, {"org_id": self.org_id})
-        return [ActiveTemplate(*row) for row in rows]
+        templates = tuple(ActiveTemplate(*row) for row in rows)
+        if revision is not None:
+            # Read after the revision, so never older than it: at worst newer, and then the next claim
+            # reads a higher revision and loads again.
+            _remember(self.org_id, revision, templates)
+        return templates
 
     async def failed_sessions(self, issue_id: str) -> list[Row[Any]]:
         params = {"org_id": self.org_id, "issue_id": issue_id}

@@ -31,6 +31,7 @@ from loop.prompts.defaults import (
 from loop.prompts.engine import compile_template
 from loop.prompts.errors import TemplateSyntaxError
 from loop.prompts.models import PromptReview, PromptTemplate, PromptVersion
+from loop.prompts.repository import templates_changed
 from loop.prompts.selection import parse_conditions
 
 TEMPLATE_NOT_FOUND = "Template not found"
@@ -129,6 +130,7 @@ async def seed_defaults(session: AsyncSession, org_id: str) -> None:
             )
         )
     await session.flush()
+    await templates_changed(session, org_id)
 
 
 # -- checks -------------------------------------------------------------------------------------------------
@@ -257,6 +259,7 @@ async def create_template(
     )
     session.add(template)
     await _flush_unique(session)
+    await templates_changed(session, org_id)
     return template
 
 
@@ -280,6 +283,7 @@ async def update_template(
         template.project_id = changes["project_id"]
     template.updated_at = utcnow()
     await session.flush()
+    await templates_changed(session, org_id)
     return template
 
 
@@ -291,6 +295,7 @@ async def delete_template(session: AsyncSession, org_id: str, template_id: str) 
     template.updated_at = now
     template.slug = f"{template.slug[:150]}~deleted~{template.id}"
     await session.flush()
+    await templates_changed(session, org_id)
 
 
 # -- versions -----------------------------------------------------------------------------------------------
@@ -378,6 +383,7 @@ async def create_version(
             .values(active_version_id=version.id)
             .execution_options(synchronize_session=False)
         )
+        await templates_changed(session, org_id)
     return version
 
 
@@ -421,6 +427,7 @@ async def promote_version(
         .execution_options(synchronize_session=False)
     )
     await session.flush()
+    await templates_changed(session, org_id)
     return version
 
 
