@@ -11,7 +11,8 @@ serve`` process is started on it, and three loads ``POST /api/dispatch/claim`` w
 - **paced**: the same connections, with claims arriving at random (Poisson) moments at ``--rate`` claims/s
   in all, below what the server can do: the latency 32 agents see when they are not all claiming at once.
   A claim that falls due while its connection is still busy counts its latency from the moment it fell due,
-  so the wait shows; otherwise from when it is sent (this client's own timer is not the server's delay).
+  so the wait shows; otherwise from when it is sent. The p50 counted from the due moment in every case (this
+  client's own lateness in sending included) is printed beside it.
 - **one connection**: one claim at a time: the cost of a claim with no one else on the server.
 
 Every claim renders the issue's prompt with the default templates, as a real agent receives it. It prints
@@ -136,7 +137,8 @@ def main() -> None:
         print(
             f"N={size:>7}  saturated ({args.concurrency} conns): {saturated[0]:5.0f} claims/s, "
             f"p50 {saturated[1]:6.1f} ms, p99 {saturated[2]:6.1f} ms  |  "
-            f"paced {args.rate:.0f}/s ({args.concurrency} conns): p50 {at_rate[1]:5.1f} ms, "
+            f"paced {args.rate:.0f}/s ({args.concurrency} conns): p50 {at_rate[1]:5.1f} ms "
+            f"(from due {statistics.median(calm[0].from_due) * 1000:.1f}), "
             f"p99 {at_rate[2]:6.1f} ms  |  one connection: p50 {one[1]:5.1f} ms, p99 {one[2]:5.1f} ms  "
             f"({budget} claims per load, {calm[0].statuses})",
             flush=True,

@@ -115,6 +115,9 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
 @dataclass
 class Result:
     latencies: list[float] = field(default_factory=list)
+    # Paced loads: each latency counted from the moment the request fell due, the client's own lateness
+    # in sending it included.
+    from_due: list[float] = field(default_factory=list)
     errors: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
 
@@ -146,15 +149,17 @@ async def _worker(
         while more():
             method, path, body = make()
             started = time.perf_counter()
+            due = None
             if next_start is not None:
-                scheduled = next_start()
-                if scheduled > started:
+                due = next_start()
+                if due > started:
                     # The connection is free before the request is due: the clock starts when it is sent,
-                    # so the lateness of this client's own timer (up to a millisecond) is not counted.
-                    await asyncio.sleep(scheduled - started)
+                    # so this client's lateness in sending it (its timer, its other connections) is left out
+                    # of ``latencies``; ``from_due`` keeps it.
+                    await asyncio.sleep(due - started)
                     started = time.perf_counter()
                 else:
-                    started = scheduled  # due while the one before was in flight: that wait counts
+                    started = due  # due while the one before was in flight: that wait counts
             if body is None:
                 request = f"{method} {path} HTTP/1.1\r\n{head}\r\n".encode()
             else:
@@ -177,7 +182,10 @@ async def _worker(
                 if name.strip().lower() == b"content-length":
                     length = int(value.strip())
             await reader.readexactly(length)
-            result.latencies.append(time.perf_counter() - started)
+            finished = time.perf_counter()
+            result.latencies.append(finished - started)
+            if due is not None:
+                result.from_due.append(finished - due)
             status = int(status_line.split()[1])
             result.statuses[status] = result.statuses.get(status, 0) + 1
             if status != expect:

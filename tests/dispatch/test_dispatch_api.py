@@ -357,6 +357,13 @@ async def test_a_claim_skips_a_status_listener_whose_condition_the_issue_fails(c
         assert (await claim(client, account))["issue"]["id"] == urgent["id"]
         assert (await claim(client, account))["issue"]["id"] == low["id"]
         assert seen == [(urgent["id"], "todo", "in_progress")]
+        # Both claims count a use of the version: after the listener for the first, with the write for the
+        # second.
+        template = await template_by_slug(client, account, "task-execution")
+        versions = (
+            await client.get(f"/api/templates/{template['id']}/versions", headers=account.headers)
+        ).json()["data"]
+        assert [v["usageCount"] for v in versions] == [2]
         # A status change by any other path, which does not know the condition, still calls it.
         await set_status(client, account, low["id"], "done")
         assert seen[-1] == (low["id"], "in_progress", "done")

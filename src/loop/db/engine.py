@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
@@ -80,9 +80,9 @@ def _ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
     A connection that went back to the pool moments ago is almost surely still open, and testing it on every
     checkout (SQLAlchemy's ``pool_pre_ping``) costs a round trip on every request: about a sixth of a claim's server
     time. A connection that sat idle (through a database restart, a failover, a firewall's idle timeout) is
-    tested, and a dead one is replaced before the request sees it: the pool retries the checkout with a new
-    connection when this raises ``DisconnectionError``. A connection that breaks while busy fails its request,
-    and SQLAlchemy then discards every older connection of the pool."""
+    tested, and a dead one is replaced before the request sees it (the pool retries the checkout with a new
+    connection, and discards the older ones). A connection given back moments before a restart is used
+    untested and fails its request; SQLAlchemy then discards every older connection of the pool too."""
     dialect = engine.sync_engine.dialect
 
     @event.listens_for(engine.sync_engine, "checkin")
@@ -97,7 +97,9 @@ def _ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
         try:
             dialect.do_ping(dbapi_connection)
         except Exception as exc:
-            raise DisconnectionError(f"a pooled connection failed its test: {exc}") from exc
+            # Like SQLAlchemy's own pre-ping: the pool retries with a new connection and discards every older
+            # one, since a dead connection after a restart means they are all dead.
+            raise InvalidatePoolError(f"a pooled connection failed its test: {exc}") from exc
 
 
 def create_engines(settings: Settings) -> Engines:

@@ -42,7 +42,8 @@ _COUNT_USE = (
     .where(_versions.c.id == bindparam("b_version_id"))
     .values(usage_count=_versions.c.usage_count + 1)
 )
-_ALL_IN_ONE = _TAKE_ISSUE.add_cte(_INSERT_SESSION.cte("new_session")).add_cte(_COUNT_USE.cte("usage"))
+_SESSION_AND_ISSUE = _TAKE_ISSUE.add_cte(_INSERT_SESSION.cte("new_session"))
+_ALL_IN_ONE = _SESSION_AND_ISSUE.add_cte(_COUNT_USE.cte("usage"))
 
 
 def _params(values: dict[str, Any], now: datetime) -> dict[str, Any]:
@@ -56,14 +57,25 @@ def _params(values: dict[str, Any], now: datetime) -> dict[str, Any]:
     return params
 
 
-async def record_claim(session: AsyncSession, values: dict[str, Any], now: datetime) -> None:
+async def record_claim(
+    session: AsyncSession, values: dict[str, Any], now: datetime, *, count_use: bool = True
+) -> None:
     """Write a claim: ``values`` is the new session's row (every column of ``agent_sessions``); its issue
-    becomes ``in_progress`` and leaves the queue, and its template version counts one more use. The version's
-    row is shared by every claim it writes, so the caller makes this its transaction's last statement."""
+    becomes ``in_progress`` and leaves the queue, and (with ``count_use``) its template version counts one
+    more use. The version's row is shared by every claim it writes, so that count must be the transaction's
+    last write: a caller with more work to do after this passes ``count_use=False`` and calls
+    ``count_use`` last."""
     params = _params(values, now)
     if session.get_bind().dialect.name == "postgresql":
-        await session.execute(_ALL_IN_ONE, params)
+        await session.execute(_ALL_IN_ONE if count_use else _SESSION_AND_ISSUE, params)
         return
     await session.execute(_INSERT_SESSION, params)
     await session.execute(_TAKE_ISSUE, params)
-    await session.execute(_COUNT_USE, params)
+    if count_use:
+        await session.execute(_COUNT_USE, params)
+
+
+async def count_use(session: AsyncSession, version_id: str | None) -> None:
+    """One more use of a template version (none without a version)."""
+    if version_id is not None:
+        await session.execute(_COUNT_USE, {"b_version_id": version_id})

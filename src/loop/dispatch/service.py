@@ -28,7 +28,7 @@ from loop.core.errors import BadRequest, Conflict, NotFound, Unprocessable
 from loop.core.ids import new_id
 from loop.dispatch import scoring
 from loop.dispatch.models import ACTIVE, AgentSession
-from loop.dispatch.repository import record_claim
+from loop.dispatch.repository import count_use, record_claim
 from loop.dispatch.sessions import active_session, end_session, expire_leases, requeue
 from loop.issues import events
 from loop.issues.models import Issue, IssueLabel
@@ -276,12 +276,15 @@ async def claim(
         "lease_expires_at": now + timedelta(seconds=options.lease_seconds),
         "ended_at": None,
     }
+    # The version's usage count is the last write (its row is shared by every claim the version writes), so
+    # when a status listener has work for this issue, the count waits until the listeners are done.
+    listeners_busy = bool(events.conditional_listeners() - picked.idle_listeners)
     if idempotency_key is None:
-        await record_claim(session, values, now)
+        await record_claim(session, values, now, count_use=not listeners_busy)
     else:
         try:
             async with session.begin_nested():
-                await record_claim(session, values, now)
+                await record_claim(session, values, now, count_use=not listeners_busy)
         except IntegrityError:
             # The same Idempotency-Key is being used by a concurrent claim of this token: let it win.
             raise Conflict(
@@ -290,6 +293,8 @@ async def claim(
             ) from None
     set_committed_value(issue, "agent_session_id", values["id"])
     await events.status_changed(session, org_id, issue, "todo", skip=picked.idle_listeners)
+    if listeners_busy:
+        await count_use(session, values["version_id"])
     agent_session = AgentSession(**values)  # the row just written, for the answer; not in the session
     return _claim_view(agent_session, issue, prompt.meta())
 

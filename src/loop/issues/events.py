@@ -82,6 +82,11 @@ def _conditional() -> list[tuple[int, StatusListener, Condition]]:
     return [(n, fn, _CONDITIONS[fn]) for n, fn in enumerate(_LISTENERS) if fn in _CONDITIONS]
 
 
+def conditional_listeners() -> frozenset[StatusListener]:
+    """The listeners registered with an ``only_if`` condition."""
+    return frozenset(fn for _n, fn, _c in _conditional())
+
+
 def listener_columns(issue: Any) -> tuple[Any, ...]:
     """Columns to add to a statement that loads one ``issue`` (the entity or an alias): whether each
     conditional listener has work for it. Read them back with ``idle_listeners``."""
