@@ -71,26 +71,23 @@ async def test_browser_clients_may_send_the_mcp_headers(tmp_path, database_url):
     )
     transport = httpx2.ASGITransport(app=app)
     async with httpx2.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
-        preflight = await http.options(
-            "/mcp",
-            headers={
-                "Origin": "https://inspector.example",
+
+        async def preflight_from(origin: str, requested: str) -> httpx2.Response:
+            headers = {
+                "Origin": origin,
                 "Access-Control-Request-Method": "POST",
-                "Access-Control-Request-Headers": "authorization, content-type, mcp-protocol-version",
-            },
+                "Access-Control-Request-Headers": requested,
+            }
+            return await http.options("/mcp", headers=headers)
+
+        preflight = await preflight_from(
+            "https://inspector.example", "authorization, content-type, mcp-protocol-version"
         )
         assert preflight.status_code == 200
         allowed = preflight.headers["access-control-allow-headers"].lower()
         assert "mcp-protocol-version" in allowed and "authorization" in allowed
         assert preflight.headers["access-control-allow-origin"] == "https://inspector.example"
         # an origin that is not configured gets no grant
-        other = await http.options(
-            "/mcp",
-            headers={
-                "Origin": "https://evil.example",
-                "Access-Control-Request-Method": "POST",
-                "Access-Control-Request-Headers": "mcp-protocol-version",
-            },
-        )
+        other = await preflight_from("https://evil.example", "mcp-protocol-version")
         assert other.status_code == 400
         assert "access-control-allow-origin" not in other.headers
